@@ -1,0 +1,142 @@
+package domain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Decider is an aggregate as pure functions: the state before any event,
+// how a command turns into events given the state, and how an event changes
+// the state. Decide never reads a clock or storage: time and facts from other
+// aggregates come in on the command.
+type Decider[S any, C any] struct {
+	Initial func() S
+	Decide  func(state S, cmd C) ([]Event, error)
+	Evolve  func(state S, ev Event) S
+}
+
+// Fold replays events onto the initial state.
+func (d Decider[S, C]) Fold(events []Event) S {
+	s := d.Initial()
+	for _, ev := range events {
+		s = d.Evolve(s, ev)
+	}
+	return s
+}
+
+// Command is what every command carries: its Meta (actor and instant).
+type Command interface {
+	CommandMeta() Meta
+}
+
+// CommandMeta lets a command embed Meta and satisfy Command.
+func (m Meta) CommandMeta() Meta { return m }
+
+// Version is a stream's revision as the command handler sees it: the
+// revision of its last event, or NoStream.
+type Version int64
+
+// NoStream is the version of a stream that has no events.
+const NoStream Version = -1
+
+// Loaded is a stream read for folding.
+type Loaded struct {
+	Events  []Envelope
+	Version Version
+}
+
+// Appended is what an append returned.
+type Appended struct {
+	Version  Version
+	Position string // opaque global position, for consistency tokens
+}
+
+// ErrVersionConflict is returned (wrapped) by EventLog.Append when the stream
+// is not at the expected version.
+var ErrVersionConflict = errors.New("stream version conflict")
+
+// EventLog is the part of the event store a command handler needs. The
+// eventstore package adapts its Store to it; tests use an in-memory one.
+type EventLog interface {
+	// Load reads a whole stream; a missing stream is Version NoStream.
+	Load(ctx context.Context, stream string) (Loaded, error)
+	// Append writes events when the stream is at expected, or fails with an
+	// error wrapping ErrVersionConflict.
+	Append(ctx context.Context, stream string, expected Version, meta Meta, events []Event) (Appended, error)
+}
+
+// HandleOptions tune one command execution.
+type HandleOptions[C any] struct {
+	// IfMatch, when set, requires the stream to be at this version before
+	// deciding (HTTP If-Match); a mismatch is CodePreconditionFailed.
+	IfMatch *Version
+	// Retries is how often a concurrency conflict re-runs the command. Use it
+	// only for commands whose outcome does not depend on what changed.
+	Retries int
+	// Prepare loads facts from other aggregates into the command before each
+	// attempt, so a retry decides on fresh facts.
+	Prepare func(ctx context.Context, cmd C) (C, error)
+}
+
+// Result is what a handled command produced.
+type Result struct {
+	Events   []Event
+	Version  Version // the stream's version after the command
+	Position string  // global position of the last appended event; "" when nothing was appended
+}
+
+// Handle runs one command against one stream: fold, decide, append with the
+// expected version, retry on conflict when allowed, return.
+func Handle[S any, C Command](ctx context.Context, log EventLog, d Decider[S, C], stream string, cmd C, opts HandleOptions[C]) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		// 1. Load the facts the decision needs from other streams.
+		c := cmd
+		if opts.Prepare != nil {
+			var err error
+			if c, err = opts.Prepare(ctx, cmd); err != nil {
+				return Result{}, err
+			}
+		}
+		// 2. Fold the aggregate's own stream into its state.
+		loaded, err := log.Load(ctx, stream)
+		if err != nil {
+			return Result{}, fmt.Errorf("load %s: %w", stream, err)
+		}
+		state := d.Initial()
+		for _, env := range loaded.Events {
+			state = d.Evolve(state, env.Event)
+		}
+		// 3. A conditional write fails before deciding when the stream moved.
+		if opts.IfMatch != nil && *opts.IfMatch != loaded.Version {
+			return Result{Version: loaded.Version}, PreconditionFailed(
+				"the record is at revision %d, not %d: reload it and apply your change again", loaded.Version, *opts.IfMatch)
+		}
+		// 4. Decide: pure, may refuse.
+		events, err := d.Decide(state, c)
+		if err != nil {
+			return Result{Version: loaded.Version}, err
+		}
+		if len(events) == 0 {
+			return Result{Version: loaded.Version}, nil
+		}
+		// 5. Append, expecting exactly the version we decided on.
+		app, err := log.Append(ctx, stream, loaded.Version, c.CommandMeta(), events)
+		if err == nil {
+			return Result{Events: events, Version: app.Version, Position: app.Position}, nil
+		}
+		if !errors.Is(err, ErrVersionConflict) {
+			return Result{}, fmt.Errorf("append to %s: %w", stream, err)
+		}
+		// 6. Someone else wrote first: re-run only when allowed.
+		if opts.IfMatch != nil {
+			return Result{}, PreconditionFailed("the record changed while saving: reload it and apply your change again")
+		}
+		if attempt >= opts.Retries {
+			return Result{}, &Error{Code: CodeConflict, Message: "the record was changed by someone else: reload it and try again", Err: err}
+		}
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+	}
+}
