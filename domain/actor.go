@@ -47,6 +47,10 @@ type Meta struct {
 	// Now is the command's instant (UTC): one fixed clock reading per command,
 	// never read deep inside the domain.
 	Now time.Time
+	// CorrelationID ties together everything one user action caused;
+	// CausationID names the event or request that caused this command;
+	// RequestID is the client's request or idempotency key. All optional.
+	CorrelationID, CausationID, RequestID string
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
