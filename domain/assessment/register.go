@@ -1,7 +1,0 @@
-package assessment
-
-import "github.com/iup-platform/iup/domain"
-
-func init() {
-	domain.Register[EntryIndexed](domain.Events, 1)
-}
