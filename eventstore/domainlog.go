@@ -9,19 +9,19 @@ import (
 )
 
 // DomainLog adapts a Store to the domain's EventLog: it encodes and decodes
-// events through the registry (upcasting old versions) and fills the
-// envelope's metadata from the command.
+// events through a Codec (upcasting old versions, sealing personal content)
+// and fills the envelope's metadata from the command.
 type DomainLog struct {
-	store    Store
-	registry *domain.Registry
+	store Store
+	codec Codec
 }
 
 // NewDomainLog returns the adapter; both arguments are required.
-func NewDomainLog(store Store, registry *domain.Registry) *DomainLog {
-	if store == nil || registry == nil {
-		panic("eventstore: NewDomainLog needs a store and a registry")
+func NewDomainLog(store Store, codec Codec) *DomainLog {
+	if store == nil || codec == nil {
+		panic("eventstore: NewDomainLog needs a store and a codec")
 	}
-	return &DomainLog{store: store, registry: registry}
+	return &DomainLog{store: store, codec: codec}
 }
 
 // readPage bounds one read so a long stream is folded in pages.
@@ -41,7 +41,7 @@ func (l *DomainLog) Load(ctx context.Context, stream string) (domain.Loaded, err
 			return out, err
 		}
 		for _, rec := range page {
-			env, err := l.Decode(rec)
+			env, err := l.Decode(ctx, rec)
 			if err != nil {
 				return out, err
 			}
@@ -56,13 +56,14 @@ func (l *DomainLog) Load(ctx context.Context, stream string) (domain.Loaded, err
 }
 
 // Decode turns a stored event into the domain's envelope.
-func (l *DomainLog) Decode(rec RecordedEvent) (domain.Envelope, error) {
-	ev, err := l.registry.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+func (l *DomainLog) Decode(ctx context.Context, rec RecordedEvent) (domain.Envelope, error) {
+	ev, culled, err := l.codec.Decode(ctx, rec)
 	if err != nil {
-		return domain.Envelope{}, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
+		return domain.Envelope{}, err
 	}
 	return domain.Envelope{
 		Event:      ev,
+		Culled:     culled,
 		Stream:     rec.Stream,
 		Revision:   rec.Revision,
 		RecordedAt: rec.Metadata.RecordedAt,
@@ -81,12 +82,13 @@ func (l *DomainLog) Decode(rec RecordedEvent) (domain.Envelope, error) {
 func (l *DomainLog) Append(ctx context.Context, stream string, expected domain.Version, meta domain.Meta, events []domain.Event) (domain.Appended, error) {
 	data := make([]EventData, 0, len(events))
 	for _, ev := range events {
-		payload, version, err := l.registry.Encode(ev)
+		id := NewEventID()
+		payload, version, err := l.codec.Encode(ctx, meta.Actor.Tenant, id, ev)
 		if err != nil {
 			return domain.Appended{}, err
 		}
 		data = append(data, EventData{
-			ID:            NewEventID(),
+			ID:            id,
 			Type:          ev.EventType(),
 			SchemaVersion: version,
 			Data:          payload,

@@ -1,0 +1,222 @@
+// Package shred is crypto-shredding for stored events: personal content is
+// encrypted with a per-subject data key (AES-256-GCM, authenticated with the
+// event id), data keys are stored wrapped by a master key, and destroying a
+// subject's key makes that content unreadable everywhere at once (in every
+// copy, backup and replica of the log) while the events themselves, and the
+// hash chain over them, stay intact.
+package shred
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Errors of the key store.
+var (
+	// ErrNoKey: no data key was ever stored for the subject.
+	ErrNoKey = errors.New("shred: no data key for subject")
+	// ErrDestroyed: the subject's data key was destroyed (culling or erasure).
+	ErrDestroyed = errors.New("shred: data key destroyed")
+)
+
+// MasterKey wraps and unwraps data keys. The embedded default is a key file;
+// a KMS provider implements the same two calls.
+type MasterKey interface {
+	Wrap(dataKey, aad []byte) ([]byte, error)
+	Unwrap(wrapped, aad []byte) ([]byte, error)
+}
+
+// KeyStore keeps wrapped data keys, one per tenant and subject.
+type KeyStore interface {
+	// Load returns the wrapped key, ErrNoKey, or ErrDestroyed.
+	Load(ctx context.Context, tenant, subject string) ([]byte, error)
+	// Create stores wrapped unless the subject already has a key (then the
+	// stored one is returned: the first writer wins) or had one destroyed
+	// (ErrDestroyed: nothing new is written about a culled subject).
+	Create(ctx context.Context, tenant, subject string, wrapped []byte) ([]byte, error)
+	// Destroy erases the wrapped key for good, leaving a tombstone that
+	// records when and under which rule.
+	Destroy(ctx context.Context, tenant, subject, rule string, at time.Time) error
+}
+
+// aesGCM wraps with AES-256-GCM, nonce prepended.
+type aesGCM struct{ aead cipher.AEAD }
+
+func newAESGCM(key []byte) (aesGCM, error) {
+	if len(key) != 32 {
+		return aesGCM{}, fmt.Errorf("shred: key must be 32 bytes, got %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return aesGCM{}, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return aesGCM{}, err
+	}
+	return aesGCM{aead: aead}, nil
+}
+
+func (a aesGCM) seal(plain, aad []byte) []byte {
+	nonce := make([]byte, a.aead.NonceSize(), a.aead.NonceSize()+len(plain)+a.aead.Overhead())
+	_, _ = rand.Read(nonce)
+	return a.aead.Seal(nonce, nonce, plain, aad)
+}
+
+func (a aesGCM) open(sealed, aad []byte) ([]byte, error) {
+	n := a.aead.NonceSize()
+	if len(sealed) < n+a.aead.Overhead() {
+		return nil, errors.New("shred: sealed data too short")
+	}
+	return a.aead.Open(nil, sealed[:n], sealed[n:], aad)
+}
+
+// FileMasterKey is a master key kept in a local file (hex, mode 0600),
+// created on first start.
+type FileMasterKey struct{ gcm aesGCM }
+
+// OpenFileMasterKey reads the key at path, creating it when missing.
+func OpenFileMasterKey(path string) (*FileMasterKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		b, err = createKeyFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("master key %s: %w", filepath.Base(path), err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("master key %s: not hex: %w", filepath.Base(path), err)
+	}
+	g, err := newAESGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	return &FileMasterKey{gcm: g}, nil
+}
+
+func createKeyFile(path string) ([]byte, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	text := []byte(hex.EncodeToString(key) + "\n")
+	// O_EXCL: two processes starting at once must not each write a key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(text); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return text, f.Close()
+}
+
+// Wrap implements MasterKey.
+func (k *FileMasterKey) Wrap(dataKey, aad []byte) ([]byte, error) {
+	return k.gcm.seal(dataKey, aad), nil
+}
+
+// Unwrap implements MasterKey.
+func (k *FileMasterKey) Unwrap(wrapped, aad []byte) ([]byte, error) { return k.gcm.open(wrapped, aad) }
+
+// Keyring hands out data keys, creating them on first use, and destroys
+// them. Unwrapped keys are cached briefly: a key destroyed by another process
+// stops being usable here within the cache's time to live.
+type Keyring struct {
+	master MasterKey
+	store  KeyStore
+	ttl    time.Duration
+	now    func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedKey
+}
+
+type cachedKey struct {
+	gcm     aesGCM
+	expires time.Time
+}
+
+// NewKeyring returns a keyring over master and store.
+func NewKeyring(master MasterKey, store KeyStore) *Keyring {
+	if master == nil || store == nil {
+		panic("shred: NewKeyring needs a master key and a key store")
+	}
+	return &Keyring{master: master, store: store, ttl: time.Minute, now: time.Now, cache: map[string]cachedKey{}}
+}
+
+func keyAAD(tenant, subject string) []byte {
+	return []byte("iup-data-key\x00" + tenant + "\x00" + subject)
+}
+
+// cipherFor returns the subject's data-key cipher, creating the key when
+// create is set and none exists.
+func (k *Keyring) cipherFor(ctx context.Context, tenant, subject string, create bool) (aesGCM, error) {
+	id := tenant + "\x00" + subject
+	k.mu.Lock()
+	c, ok := k.cache[id]
+	k.mu.Unlock()
+	if ok && k.now().Before(c.expires) {
+		return c.gcm, nil
+	}
+	wrapped, err := k.store.Load(ctx, tenant, subject)
+	if errors.Is(err, ErrNoKey) && create {
+		dk := make([]byte, 32)
+		if _, err := rand.Read(dk); err != nil {
+			return aesGCM{}, err
+		}
+		w, err := k.master.Wrap(dk, keyAAD(tenant, subject))
+		if err != nil {
+			return aesGCM{}, fmt.Errorf("wrap data key: %w", err)
+		}
+		wrapped, err = k.store.Create(ctx, tenant, subject, w)
+		if err != nil {
+			return aesGCM{}, err
+		}
+	} else if err != nil {
+		return aesGCM{}, err
+	}
+	dk, err := k.master.Unwrap(wrapped, keyAAD(tenant, subject))
+	if err != nil {
+		return aesGCM{}, fmt.Errorf("unwrap data key: %w", err)
+	}
+	g, err := newAESGCM(dk)
+	if err != nil {
+		return aesGCM{}, err
+	}
+	k.mu.Lock()
+	k.cache[id] = cachedKey{gcm: g, expires: k.now().Add(k.ttl)}
+	k.mu.Unlock()
+	return g, nil
+}
+
+// Destroy destroys the subject's data key: from then on every event sealed
+// with it decodes as culled.
+func (k *Keyring) Destroy(ctx context.Context, tenant, subject, rule string, at time.Time) error {
+	k.mu.Lock()
+	delete(k.cache, tenant+"\x00"+subject)
+	k.mu.Unlock()
+	return k.store.Destroy(ctx, tenant, subject, rule, at)
+}
