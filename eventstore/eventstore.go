@@ -72,6 +72,11 @@ type Metadata struct {
 	CausationID   string    `json:"causation_id,omitempty"`
 	RequestID     string    `json:"request_id,omitempty"` // client/request id, e.g. an Idempotency-Key
 	RecordedAt    time.Time `json:"recorded_at"`          // transaction time, from the store's clock, UTC
+	// Tamper evidence, set by the store: the hash of this event's content
+	// and the content hash of the previous event in its stream ("" for the
+	// first). See chain.go.
+	ContentHash string `json:"content_hash,omitempty"`
+	PrevHash    string `json:"prev_hash,omitempty"`
 }
 
 // RecordedEvent is an event as stored.
