@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"math"
+
+	"github.com/google/uuid"
+
+	"github.com/iup-platform/iup/eventstore"
+)
+
+const (
+	defaultReadLimit = 1000
+	subscribePage    = 500
+	eventColumns     = `position, event_id, stream, revision, type, schema_version, data, metadata`
+)
+
+// ReadStream reads one stream; see eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	var last int64
+	err := s.reader.QueryRowContext(ctx, `SELECT revision FROM streams WHERE stream = ?`, stream).Scan(&last)
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("%w: %q", eventstore.ErrStreamNotFound, stream)
+	}
+	if err != nil {
+		return nil, readErr(ctx, err)
+	}
+	limit := int64(-1) // SQLite: no limit
+	if opts.Limit > 0 {
+		limit = int64(opts.Limit)
+	}
+	from := last
+	if !opts.FromEnd {
+		if opts.From > math.MaxInt64 {
+			if !opts.Backwards {
+				return []eventstore.RecordedEvent{}, nil
+			}
+		} else {
+			from = int64(opts.From)
+		}
+	}
+	q := `SELECT ` + eventColumns + ` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`
+	if opts.Backwards {
+		q = `SELECT ` + eventColumns + ` FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+	}
+	return s.query(ctx, q, stream, from, limit)
+}
+
+// ReadAll reads the global log strictly after the given position.
+func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if limit <= 0 {
+		limit = defaultReadLimit
+	}
+	return s.query(ctx, `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+		afterRowid(after), limit)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) ([]eventstore.RecordedEvent, error) {
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, readErr(ctx, err)
+	}
+	defer rows.Close()
+	out := []eventstore.RecordedEvent{}
+	for rows.Next() {
+		var (
+			ev       eventstore.RecordedEvent
+			pos, rev int64
+			id, md   []byte
+		)
+		if err := rows.Scan(&pos, &id, &ev.Stream, &rev, &ev.Type, &ev.SchemaVersion, &ev.Data, &md); err != nil {
+			return nil, readErr(ctx, err)
+		}
+		if ev.ID, err = uuid.FromBytes(id); err != nil {
+			return nil, fmt.Errorf("sqlite event store: event at %d: bad id: %w", pos, err)
+		}
+		if err := json.Unmarshal(md, &ev.Metadata); err != nil {
+			return nil, fmt.Errorf("sqlite event store: event at %d: bad metadata: %w", pos, err)
+		}
+		ev.Revision = uint64(rev)
+		ev.Position = toPosition(pos)
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, readErr(ctx, err)
+	}
+	return out, nil
+}
+
+// readErr prefers the caller's ctx error, which SQLite reports as an
+// interrupt, over the driver's wording.
+func readErr(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	return fmt.Errorf("sqlite event store: read: %w", mapErr(err))
+}
+
+// Subscribe yields every event strictly after the given position: it reads
+// pages from the read pool until it is caught up, then waits for the writer's
+// next commit and reads again after the last event it delivered. Reading
+// after the last delivered position, never from a pushed copy, is what makes
+// the hand-off from catch-up to live free of gaps and duplicates.
+func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.Seq2[eventstore.RecordedEvent, error] {
+	return func(yield func(eventstore.RecordedEvent, error) bool) {
+		pos := toPosition(afterRowid(after))
+		for {
+			// Take the wake-up channel before reading: a commit after the read
+			// closes this very channel, so the wait below cannot miss it.
+			changed := s.headChanged()
+			if err := ctx.Err(); err != nil {
+				yield(eventstore.RecordedEvent{}, err)
+				return
+			}
+			page, err := s.ReadAll(ctx, pos, subscribePage)
+			if err != nil {
+				yield(eventstore.RecordedEvent{}, err)
+				return
+			}
+			for _, ev := range page {
+				if !yield(ev, nil) {
+					return
+				}
+				pos = ev.Position
+			}
+			if len(page) == subscribePage {
+				continue // more to catch up on
+			}
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				yield(eventstore.RecordedEvent{}, ctx.Err())
+				return
+			case <-s.done:
+				yield(eventstore.RecordedEvent{}, errClosed)
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,289 @@
+// Package sqlite is the embedded event store: one SQLite file in WAL mode,
+// written by a single writer goroutine that commits concurrent appends in
+// groups (one transaction, one fsync per group) and read by a separate pool
+// of connections that never block the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iup-platform/iup/eventstore"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver, pure Go (no cgo)
+)
+
+// Store is the SQLite event store. It implements eventstore.Store.
+type Store struct {
+	clock    eventstore.Clock
+	maxBatch int
+
+	writer *sql.DB // exactly one connection, used only by the writer goroutine
+	reader *sql.DB // WAL readers: see a committed prefix, never block the writer
+
+	// mu guards closed; Append holds it shared while handing a request to
+	// the writer, so Close (exclusive) knows no request can arrive later.
+	mu      sync.RWMutex
+	closed  bool
+	reqs    chan *appendRequest
+	probes  chan probe
+	done    chan struct{} // closed when Close begins: wakes subscribers
+	stopped chan struct{} // closed when the writer goroutine has exited
+
+	head   atomic.Uint64 // position of the last committed event
+	notify atomic.Pointer[chan struct{}]
+
+	stats   counters
+	metrics *metrics
+}
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	clock        eventstore.Clock
+	maxBatch     int
+	readConns    int
+	extraPragmas []string // tests only: e.g. max_page_count to provoke SQLITE_FULL
+}
+
+// WithClock sets the clock that stamps RecordedAt (stored in UTC).
+func WithClock(c eventstore.Clock) Option { return func(cfg *config) { cfg.clock = c } }
+
+// WithMaxBatch caps how many append requests share one transaction.
+func WithMaxBatch(n int) Option {
+	return func(cfg *config) {
+		if n > 0 {
+			cfg.maxBatch = n
+		}
+	}
+}
+
+// WithReadConns sets the size of the read pool.
+func WithReadConns(n int) Option {
+	return func(cfg *config) {
+		if n > 0 {
+			cfg.readConns = n
+		}
+	}
+}
+
+// Open opens (or creates) the event store in the SQLite file at path,
+// creating its directory and the schema when missing.
+func Open(path string, opts ...Option) (*Store, error) {
+	cfg := config{clock: time.Now, maxBatch: 128, readConns: 4}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if path == "" {
+		return nil, fmt.Errorf("sqlite event store: empty path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite event store: %w: %w", eventstore.ErrUnavailable, err)
+	}
+	writer, err := sql.Open("sqlite", dsn(path, true, cfg.extraPragmas))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite event store: open writer: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	if _, err := writer.Exec(schema); err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite event store: create schema: %w", mapErr(err))
+	}
+	reader, err := sql.Open("sqlite", dsn(path, false, cfg.extraPragmas))
+	if err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite event store: open readers: %w", err)
+	}
+	reader.SetMaxOpenConns(cfg.readConns)
+	reader.SetMaxIdleConns(cfg.readConns)
+
+	s := &Store{
+		clock:    cfg.clock,
+		maxBatch: cfg.maxBatch,
+		writer:   writer,
+		reader:   reader,
+		reqs:     make(chan *appendRequest, cfg.maxBatch),
+		probes:   make(chan probe),
+		done:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		metrics:  newMetrics(),
+	}
+	ch := make(chan struct{})
+	s.notify.Store(&ch)
+	var head sql.NullInt64
+	if err := writer.QueryRow(`SELECT max(position) FROM events`).Scan(&head); err != nil {
+		_ = reader.Close()
+		_ = writer.Close()
+		return nil, fmt.Errorf("sqlite event store: read head: %w", mapErr(err))
+	}
+	s.head.Store(uint64(head.Int64))
+	w, err := newWriter(s)
+	if err != nil {
+		_ = reader.Close()
+		_ = writer.Close()
+		return nil, err
+	}
+	go w.run()
+	return s, nil
+}
+
+// dsn builds the connection string. The pragmas travel in it (as _pragma
+// parameters) because database/sql opens connections lazily: only then does
+// every pooled connection get them, including ones opened after a reconnect.
+func dsn(path string, writer bool, extra []string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL: the WAL is fsynced at every commit, so an acknowledged append
+	// survives power loss, not just a process crash.
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	for _, p := range extra {
+		q.Add("_pragma", p)
+	}
+	if writer {
+		// Take the write lock at BEGIN, so a transaction never has to be
+		// upgraded (and fail with SQLITE_BUSY) halfway.
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// schema is idempotent so Open can run it on every start.
+//
+// events.position is the rowid: strictly increasing because one writer
+// assigns it in commit order and rows are never deleted. The append_first and
+// append_last columns (revisions of the first and last event of the append
+// an event came with) let a retry be recognised as exactly that append.
+const schema = `
+CREATE TABLE IF NOT EXISTS streams (
+	stream   TEXT PRIMARY KEY,
+	revision INTEGER NOT NULL -- revision of the stream's last event
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+	position       INTEGER PRIMARY KEY,
+	event_id       BLOB    NOT NULL UNIQUE,
+	stream         TEXT    NOT NULL REFERENCES streams(stream),
+	revision       INTEGER NOT NULL,
+	type           TEXT    NOT NULL,
+	schema_version INTEGER NOT NULL,
+	data           BLOB    NOT NULL, -- JSON, kept byte for byte
+	metadata       TEXT    NOT NULL, -- JSON of eventstore.Metadata
+	recorded_at    INTEGER NOT NULL, -- Unix nanoseconds, UTC
+	append_first   INTEGER NOT NULL,
+	append_last    INTEGER NOT NULL,
+	UNIQUE (stream, revision)        -- also the index ReadStream uses
+);
+`
+
+// Ping checks that the store can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM streams LIMIT 1)`).Scan(&n); err != nil {
+		return fmt.Errorf("sqlite event store: ping: %w", mapErr(err))
+	}
+	return nil
+}
+
+// Writable checks that the store can take the write lock right now (BEGIN
+// IMMEDIATE; ROLLBACK on the writer connection, between two group commits).
+func (s *Store) Writable(ctx context.Context) error {
+	return s.onWriter(ctx, (*writer).probe)
+}
+
+// probe is work run on the writer goroutine between two group commits.
+type probe struct {
+	fn    func(*writer) error
+	reply chan error
+}
+
+func (s *Store) onWriter(ctx context.Context, fn func(*writer) error) error {
+	p := probe{fn: fn, reply: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case s.probes <- p:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-p.reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// HeadPosition is the position of the last committed event, or Start.
+func (s *Store) HeadPosition(ctx context.Context) (eventstore.Position, error) {
+	if err := ctx.Err(); err != nil {
+		return eventstore.Start, err
+	}
+	return toPosition(int64(s.head.Load())), nil
+}
+
+// Close stops taking appends, lets the ones already handed to the writer
+// commit, then closes both connection pools. Subscriptions end.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	close(s.done)
+	s.mu.Unlock()
+	<-s.stopped
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+var errClosed = fmt.Errorf("sqlite event store: %w: closed", eventstore.ErrUnavailable)
+
+// headChanged returns a channel closed at the next commit. Taking it before
+// a read and waiting on it after means no commit can slip in unnoticed.
+func (s *Store) headChanged() <-chan struct{} { return *s.notify.Load() }
+
+// published records a commit and wakes everyone waiting for one.
+func (s *Store) published(last int64) {
+	s.head.Store(uint64(last))
+	ch := make(chan struct{})
+	old := s.notify.Swap(&ch)
+	close(*old)
+}
+
+func toPosition(n int64) eventstore.Position {
+	return eventstore.Position{Commit: uint64(n), Prepare: uint64(n)}
+}
+
+// afterRowid is the largest position not strictly after p: events with a
+// greater position come after p in the global log.
+func afterRowid(p eventstore.Position) int64 {
+	c := p.Commit
+	if p.Prepare < p.Commit {
+		c-- // (c, c) is after (c, p) when p < c
+	}
+	if c > 1<<63-1 {
+		return 1<<63 - 1
+	}
+	return int64(c)
+}
