@@ -10,12 +10,12 @@ import (
 )
 
 var (
-	ht      = domain.TermRef{SchoolYear: "2026-2027", Kind: domain.HT}
-	now     = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	day     = domain.MustDate("2026-11-02")
-	target  = plan.Target{StudentID: "s1", Term: ht}
-	planID  = plan.ID("s1", ht)
-	fields  = []plan.FieldDef{
+	ht     = domain.TermRef{SchoolYear: "2026-2027", Kind: domain.HT}
+	now    = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	day    = domain.MustDate("2026-11-02")
+	target = plan.Target{StudentID: "s1", Term: ht}
+	planID = plan.ID("s1", ht)
+	fields = []plan.FieldDef{
 		{Key: "school", Heading: "Skolan", VisibleTo: domain.Roles, EditableBy: []domain.Role{domain.RoleMentor, domain.RoleTeacher, domain.RoleAdmin}},
 		{Key: "home", Heading: "Hemmet", VisibleTo: domain.Roles, EditableBy: []domain.Role{domain.RoleGuardian, domain.RoleStudent}},
 		{Key: "health", Heading: "Hälsa", VisibleTo: []domain.Role{domain.RoleMentor}, EditableBy: []domain.Role{domain.RoleMentor}, Sensitive: true},
