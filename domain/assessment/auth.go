@@ -7,15 +7,6 @@ import (
 	"github.com/iup-platform/iup/domain"
 )
 
-// Acting is the person whose rights count: the actor, or whom an organiser
-// admin acts for. Handlers evaluate relation facts for this person.
-func Acting(a domain.Actor) string {
-	if a.Role == domain.RoleAdmin {
-		return a.OnBehalfOf
-	}
-	return a.ID
-}
-
 // authorizeTeacher allows a teacher of the course, or an organiser admin
 // acting on behalf of one. It returns the id to record as on_behalf_of.
 func authorizeTeacher(a domain.Actor, f Facts) (onBehalfOf string, err error) {
