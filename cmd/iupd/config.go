@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service. Each one is a flag and an IUP_
+// environment variable (the flag wins); the README's table lists them.
+type Config struct {
+	Addr            string
+	DataDir         string
+	Events          string // event store URL: sqlite:PATH (embedded) or esdb://... (KurrentDB)
+	LogLevel        slog.Level
+	LogFormat       string // json or text
+	ShutdownTimeout time.Duration
+	ReadHeaderTimeout,
+	ReadTimeout,
+	WriteTimeout,
+	IdleTimeout time.Duration
+}
+
+// envName maps a flag name to its environment variable: data-dir -> IUP_DATA_DIR.
+func envName(flagName string) string {
+	return "IUP_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// newFlagSet declares the serve flags on fs, bound to c, with defaults
+// taken from the environment where set.
+func (c *Config) newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	str := func(p *string, flagName, def, usage string) {
+		fs.StringVar(p, flagName, envOr(flagName, def), usage+" ("+envName(flagName)+")")
+	}
+	dur := func(p *time.Duration, flagName string, def time.Duration, usage string) {
+		fs.DurationVar(p, flagName, def, usage+" ("+envName(flagName)+")")
+	}
+	str(&c.Addr, "addr", ":8080", "HTTP listen address")
+	str(&c.DataDir, "data-dir", "./data", "folder for the embedded store and local keys")
+	str(&c.Events, "events", "", "event store: sqlite:PATH (default sqlite:DATA_DIR/events.db)")
+	str(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.TextVar(&c.LogLevel, "log-level", levelOr("log-level", slog.LevelInfo), "log level: debug, info, warn, error ("+envName("log-level")+")")
+	dur(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	dur(&c.ReadHeaderTimeout, "read-header-timeout", 5*time.Second, "server timeout for request headers")
+	dur(&c.ReadTimeout, "read-timeout", 30*time.Second, "server timeout for a whole request body")
+	dur(&c.WriteTimeout, "write-timeout", 60*time.Second, "server timeout for writing a response (SSE streams extend it)")
+	dur(&c.IdleTimeout, "idle-timeout", 120*time.Second, "server timeout for idle keep-alive connections")
+	return fs
+}
+
+// parse reads args and the environment, then validates.
+func (c *Config) parse(name string, args []string) error {
+	fs := c.newFlagSet(name)
+	// Durations come from the environment after declaration so a bad value
+	// is reported as the variable's fault, not silently ignored.
+	for _, f := range []string{"shutdown-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout"} {
+		if v, ok := os.LookupEnv(envName(f)); ok {
+			if err := fs.Set(f, v); err != nil {
+				return fmt.Errorf("%s: %w", envName(f), err)
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.Events == "" {
+		c.Events = "sqlite:" + filepath.Join(c.DataDir, "events.db")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+func envOr(flagName, def string) string {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		return v
+	}
+	return def
+}
+
+func levelOr(flagName string, def slog.Level) slog.Level {
+	if v, ok := os.LookupEnv(envName(flagName)); ok {
+		var l slog.Level
+		if l.UnmarshalText([]byte(v)) == nil {
+			return l
+		}
+	}
+	return def
+}

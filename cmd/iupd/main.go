@@ -1,0 +1,74 @@
+// Command iupd is the IUP service: one binary whose subcommands run the
+// whole service (serve) and its tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // term dates are in the organiser's zone: never depend on the host's zoneinfo
+)
+
+const usage = `iupd: individual development plans, written assessments and development talks.
+
+Usage:
+  iupd serve [flags]     run the whole service on the embedded defaults
+  iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
+  iupd version           print the version
+  iupd help              this text
+
+Run "iupd serve -h" for the flags; each is also an IUP_ environment variable.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a subcommand and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serveCommand(ctx, args[1:], stderr)
+	case "probe":
+		err = probeCommand(ctx, args[1:])
+	case "version":
+		fmt.Fprintln(stdout, "iupd", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "iupd: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "iupd:", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

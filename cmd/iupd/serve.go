@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/iup-platform/iup/eventstore/sqlite"
+	"github.com/iup-platform/iup/handlers"
+)
+
+// Main is the running service. End-to-end tests start it in-process with
+// the same Run the binary uses.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	store    *sqlite.Store
+	server   *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// serveCommand runs the service until ctx ends (SIGTERM or SIGINT), then
+// shuts down gracefully.
+func serveCommand(ctx context.Context, args []string, logOut io.Writer) error {
+	var m Main
+	if err := m.Config.parse("serve", args); err != nil {
+		return err
+	}
+	m.Logger = newLogger(m.Config, logOut)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		m.Logger.Info("shutting down", "reason", "signal")
+	case err := <-m.served:
+		m.Logger.Error("http server stopped", "err", err)
+	}
+	return m.Close()
+}
+
+// Run opens the store and starts serving; it returns once the listener is
+// bound, so Addr is valid.
+func (m *Main) Run(ctx context.Context) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.DiscardHandler)
+	}
+	path, ok := strings.CutPrefix(m.Config.Events, "sqlite:")
+	if !ok {
+		return fmt.Errorf("events: unsupported store URL %q (want sqlite:PATH)", m.Config.Events)
+	}
+	store, err := sqlite.Open(path)
+	if err != nil {
+		return fmt.Errorf("open event store: %w", err)
+	}
+	m.store = store
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(store.Collectors()...)
+	ops := handlers.NewOps(reg,
+		handlers.ReadinessCheck{Name: "event_store_writable", Check: store.Writable},
+	)
+	router := handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: handlers.NewHTTPMetrics(reg)})
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		_ = store.Close()
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: m.Config.ReadHeaderTimeout,
+		ReadTimeout:       m.Config.ReadTimeout,
+		WriteTimeout:      m.Config.WriteTimeout,
+		IdleTimeout:       m.Config.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	m.served = make(chan error, 1)
+	go func() {
+		if err := m.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.served <- err
+		}
+		close(m.served)
+	}()
+	m.Logger.Info("serving", "addr", ln.Addr().String(), "events", "sqlite", "version", version)
+	return nil
+}
+
+// Addr is the bound listen address (useful with ":0").
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Close stops taking requests, lets in-flight ones finish (appends among
+// them) within the shutdown timeout, then closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		timeout := m.Config.ShutdownTimeout
+		if timeout <= 0 {
+			timeout = 30 * time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.store != nil {
+		if err := m.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close event store: %w", err))
+		}
+	}
+	m.Logger.Info("stopped")
+	return errors.Join(errs...)
+}
