@@ -1,13 +1,13 @@
 package roster
 
-import "github.com/iup-platform/iup/domain"
+import (
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/setup"
+)
 
 // FactRead is a stream a fact was read from and the version it was read at,
 // so a decision can be audited later.
-type FactRead struct {
-	Stream  string
-	Version domain.Version
-}
+type FactRead = setup.FactRead
 
 // AuthFacts say what the acting person may do on Day (today in the
 // organiser's time zone): the schools they lead as principal.

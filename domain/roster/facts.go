@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/setup"
 )
 
 // LoadStudent folds the stream of student id.
@@ -26,14 +27,14 @@ func LoadCourse(ctx context.Context, log domain.EventLog, tenant, id string) (Co
 	return domain.Load(ctx, log, CourseDecider, CourseStream(tenant, id))
 }
 
-// IsPrincipal reports whether staffID is principal of schoolID on day on,
-// with the staff stream read; it has the shape setup.PrincipalLookup takes.
-func IsPrincipal(log domain.EventLog) func(ctx context.Context, tenant, staffID, schoolID string, on domain.Date) (bool, domain.Version, error) {
-	return func(ctx context.Context, tenant, staffID, schoolID string, on domain.Date) (bool, domain.Version, error) {
+// IsPrincipal answers setup's question whether a staff member is principal
+// of a school on a day, from their staff stream.
+func IsPrincipal(log domain.EventLog) setup.PrincipalLookup {
+	return func(ctx context.Context, tenant, staffID, schoolID string, on domain.Date) (bool, setup.FactRead, error) {
 		s, v, err := LoadStaff(ctx, log, tenant, staffID)
 		if err != nil {
-			return false, v, err
+			return false, setup.FactRead{}, err
 		}
-		return s.HasRole(domain.RolePrincipal, schoolID, on), v, nil
+		return s.HasRole(domain.RolePrincipal, schoolID, on), setup.FactRead{Stream: StaffStream(tenant, staffID), Version: v}, nil
 	}
 }

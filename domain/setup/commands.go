@@ -70,6 +70,7 @@ type SchoolYearFacts struct {
 type SchoolYearCommand interface {
 	domain.Command
 	schoolYearID() string
+	withFacts(SchoolYearFacts) SchoolYearCommand
 }
 
 // CreateSchoolYear creates a school year with its HT and VT terms.
@@ -93,6 +94,9 @@ type ChangeTermDates struct {
 
 func (c CreateSchoolYear) schoolYearID() string { return c.SchoolYearID }
 func (c ChangeTermDates) schoolYearID() string  { return c.SchoolYearID }
+
+func (c CreateSchoolYear) withFacts(f SchoolYearFacts) SchoolYearCommand { c.Facts = f; return c }
+func (c ChangeTermDates) withFacts(f SchoolYearFacts) SchoolYearCommand  { c.Facts = f; return c }
 
 // CreateScale creates a scale: 2, 3 or 6 ordered steps, or free text only.
 type CreateScale struct {
@@ -118,6 +122,8 @@ type TemplateFacts struct {
 type TemplateCommand interface {
 	domain.Command
 	templateID() string
+	scope() string
+	withFacts(TemplateFacts) TemplateCommand
 }
 
 // CreateTemplate creates version 1 of a template.
@@ -142,6 +148,11 @@ type ChangeTemplate struct {
 
 func (c CreateTemplate) templateID() string { return c.TemplateID }
 func (c ChangeTemplate) templateID() string { return c.TemplateID }
+func (c CreateTemplate) scope() string      { return c.SchoolID }
+func (c ChangeTemplate) scope() string      { return c.SchoolID }
+
+func (c CreateTemplate) withFacts(f TemplateFacts) TemplateCommand { c.Facts = f; return c }
+func (c ChangeTemplate) withFacts(f TemplateFacts) TemplateCommand { c.Facts = f; return c }
 
 // SchoolCommand is a command on a school stream.
 type SchoolCommand interface {
