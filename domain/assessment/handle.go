@@ -52,7 +52,7 @@ func handleEntry(ctx context.Context, log domain.EventLog, cmd EntryCommand, ec 
 	if err != nil {
 		return domain.Result{}, err
 	}
-	if loaded.Version == domain.NoStream {
+	if loaded.Version == domain.NoStream && (ifMatch == nil || *ifMatch == domain.NoStream) {
 		events, err := EntryDecider.Decide(EntryDecider.Initial(), first)
 		if err != nil || len(events) == 0 {
 			return domain.Result{Version: domain.NoStream}, err

@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"bytes"
 	"os"
 	"reflect"
 	"testing"
@@ -24,5 +25,17 @@ func TestVersion1FixtureDecodesIntoCurrentType(t *testing.T) {
 	}
 	if ds, ok := ev.(domain.DataSubject); !ok || ds.DataSubject() != "s1" {
 		t.Fatal("a signal carries a personal note, so its data subject must be the student")
+	}
+}
+
+func TestEventDocsListEveryEventType(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/events/risk.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range domain.Events.Types() {
+		if len(typ) > 5 && typ[:5] == "risk." && !bytes.Contains(doc, []byte("## "+typ+" (v1)")) {
+			t.Errorf("docs/events/risk.md does not describe %s", typ)
+		}
 	}
 }

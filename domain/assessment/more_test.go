@@ -1,0 +1,98 @@
+package assessment
+
+import (
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iup-platform/iup/domain"
+)
+
+func TestEveryPersonalEventNamesTheStudent(t *testing.T) {
+	for _, ev := range []domain.Event{
+		EntryCommentSet{StudentID: "s1"}, SelfCommentSet{StudentID: "s1"},
+		EntryAmended{StudentID: "s1"}, EntryWithdrawn{StudentID: "s1"},
+	} {
+		ds, ok := ev.(domain.DataSubject)
+		if !ok || ds.DataSubject() != "s1" {
+			t.Errorf("%s must name the student as its data subject", ev.EventType())
+		}
+	}
+}
+
+func TestAmendmentsOfEveryField(t *testing.T) {
+	s := EntryDecider.Fold([]domain.Event{
+		EntryAmended{Field: FieldLevel, Level: "A"}, EntryAmended{Field: FieldComment, Comment: "c"},
+		EntryAmended{Field: FieldSelfLevel, Level: "E"}, EntryAmended{Field: FieldSelfComment, Comment: "sc"},
+	})
+	want := EntryState{Written: true, Level: "A", Comment: "c", SelfLevel: "E", SelfComment: "sc", Amendments: 4}
+	if s != want {
+		t.Fatalf("got %+v, want %+v", s, want)
+	}
+}
+
+func TestRelationsBeforeTheTermAreCheckedOnItsFirstDay(t *testing.T) {
+	log := world(t)
+	early := time.Date(2026, 8, 10, 8, 0, 0, 0, time.UTC) // the teacher is assigned from 17 August
+	_, err := HandleRound(context.Background(), log, CreateRound{Meta: at(teacher("tea-1"), early), RoundID: "r1",
+		CourseID: "ma-7a", Term: ht, Title: "Matematik HT", ScaleID: "three"}, nil)
+	if err != nil {
+		t.Fatalf("a teacher of the term's course may prepare a round before the term: %v", err)
+	}
+}
+
+// brokenLog fails every load, as a store that is down would.
+type brokenLog struct{ domain.EventLog }
+
+var errDown = errors.New("store down")
+
+func (brokenLog) Load(context.Context, string) (domain.Loaded, error) { return domain.Loaded{}, errDown }
+
+func TestStorageErrorsAreNotRefusals(t *testing.T) {
+	ctx := context.Background()
+	log := brokenLog{world(t)}
+	if _, err := HandleEntry(ctx, log, SetLevel{Meta: teacher("tea-1"), RoundID: "r1", StudentID: "s1", Level: "C"}, nil); !errors.Is(err, errDown) {
+		t.Fatalf("entry: want the store's error, got %v", err)
+	}
+	if _, err := SetLevels(ctx, log, BulkSetLevel{Meta: teacher("tea-1"), RoundID: "r1", Level: "C", StudentIDs: []string{"s1"}}); !errors.Is(err, errDown) {
+		t.Fatalf("bulk: want the store's error, got %v", err)
+	}
+	if _, err := HandleRound(ctx, log, PublishRound{Meta: teacher("tea-1"), RoundID: "r1"}, nil); !errors.Is(err, errDown) {
+		t.Fatalf("round: want the store's error, got %v", err)
+	}
+	if _, err := LoadStudentTermEntries(ctx, log, "t1", "s1", ht); !errors.Is(err, errDown) {
+		t.Fatalf("index: want the store's error, got %v", err)
+	}
+}
+
+func TestEventDocsListEveryEventType(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/events/assessment.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range domain.Events.Types() {
+		if strings.HasPrefix(typ, "assessment.") && !strings.Contains(string(doc), "## "+typ+" (v1)") {
+			t.Errorf("docs/events/assessment.md does not describe %s", typ)
+		}
+	}
+}
+
+func TestRoundCommandsCarryTheirFacts(t *testing.T) {
+	f := teaches("tea-1")
+	for _, c := range []RoundCommand{PublishRound{}, UnpublishRound{}, SetSelfAssessment{}, CreateRound{}} {
+		got := reflect.ValueOf(c.withFacts(f)).FieldByName("Facts").Interface()
+		if !reflect.DeepEqual(got, f) {
+			t.Errorf("%T does not keep its facts", c)
+		}
+	}
+	ef := entryFacts(f)
+	for _, c := range []EntryCommand{SetLevel{}, SetComment{}, SetSelfLevel{}, SetSelfComment{}, WithdrawEntry{}} {
+		if !reflect.DeepEqual(c.withFacts(ef).facts(), ef) {
+			t.Errorf("%T does not keep its facts", c)
+		}
+	}
+}
