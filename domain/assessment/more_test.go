@@ -50,7 +50,9 @@ type brokenLog struct{ domain.EventLog }
 
 var errDown = errors.New("store down")
 
-func (brokenLog) Load(context.Context, string) (domain.Loaded, error) { return domain.Loaded{}, errDown }
+func (brokenLog) Load(context.Context, string) (domain.Loaded, error) {
+	return domain.Loaded{}, errDown
+}
 
 func TestStorageErrorsAreNotRefusals(t *testing.T) {
 	ctx := context.Background()
