@@ -59,7 +59,6 @@ type Command interface {
 	domain.Command
 	target() (studentID string, term domain.TermRef)
 	withFacts(Facts) Command
-	facts() Facts
 }
 
 // Target names a plan: the student and the term.
@@ -183,14 +182,3 @@ func (c Publish) withFacts(f Facts) Command              { c.Facts = f; return c
 func (c Unpublish) withFacts(f Facts) Command            { c.Facts = f; return c }
 func (c Archive) withFacts(f Facts) Command              { c.Facts = f; return c }
 func (c AttachLegacyDocument) withFacts(f Facts) Command { c.Facts = f; return c }
-
-func (c Create) facts() Facts               { return c.Facts }
-func (c SetField) facts() Facts             { return c.Facts }
-func (c AddGoal) facts() Facts              { return c.Facts }
-func (c EditGoal) facts() Facts             { return c.Facts }
-func (c EvaluateGoal) facts() Facts         { return c.Facts }
-func (c RecordAgreements) facts() Facts     { return c.Facts }
-func (c Publish) facts() Facts              { return c.Facts }
-func (c Unpublish) facts() Facts            { return c.Facts }
-func (c Archive) facts() Facts              { return c.Facts }
-func (c AttachLegacyDocument) facts() Facts { return c.Facts }

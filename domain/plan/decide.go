@@ -31,8 +31,12 @@ func decide(s State, c Command) ([]domain.Event, error) {
 		return decideEvaluateGoal(s, c)
 	case RecordAgreements:
 		return decideRecordAgreements(s, c)
-	case Publish, Unpublish, Archive:
-		return decidePublication(s, c)
+	case Publish:
+		return decidePublication(s, c.Meta, c.Facts, c)
+	case Unpublish:
+		return decidePublication(s, c.Meta, c.Facts, c)
+	case Archive:
+		return decidePublication(s, c.Meta, c.Facts, c)
 	case AttachLegacyDocument:
 		return decideAttach(s, c)
 	}
@@ -118,11 +122,14 @@ func decideSetField(s State, c SetField) ([]domain.Event, error) {
 	if !ok {
 		return nil, domain.NotFound("the plan's template version has no field %q", c.Key)
 	}
-	if !f.CanEdit(c.Actor.Role) {
-		return nil, domain.Forbidden("the template does not let role %q edit field %q", c.Actor.Role, c.Key)
-	}
 	if err := editable(s, c.Meta, c.Reason); err != nil {
 		return nil, err
+	}
+	// An admin's correction of an archived plan may fix any field: it exists
+	// to repair what others wrote, and its reason is kept in the event.
+	correction := s.Archived && c.Actor.Role == domain.RoleAdmin
+	if !f.CanEdit(c.Actor.Role) && !correction {
+		return nil, domain.Forbidden("the template does not let role %q edit field %q", c.Actor.Role, c.Key)
 	}
 	if s.Texts[c.Key] == c.Text {
 		return nil, nil

@@ -117,8 +117,7 @@ func decideRecordAgreements(s State, c RecordAgreements) ([]domain.Event, error)
 
 // decidePublication publishes, unpublishes or archives. An archived plan's
 // publication no longer changes: it stays as it was when archived.
-func decidePublication(s State, c Command) ([]domain.Event, error) {
-	m, f := c.CommandMeta(), c.facts()
+func decidePublication(s State, m domain.Meta, f Facts, c Command) ([]domain.Event, error) {
 	if err := firstError(staff(m, f), studentKnown(f), existing(s)); err != nil {
 		return nil, err
 	}

@@ -149,6 +149,14 @@ func TestPublicationAndArchive(t *testing.T) {
 		c.Reason = strings.Repeat("a", plan.MaxReason+1)
 		domaintest.Given(t, plan.Decider, created, archived).When(c).ThenError(domain.CodeInvalid)
 	})
+	t.Run("an admin's correction of an archived plan may fix any field; before archiving the template decides", func(t *testing.T) {
+		c := setField(admin, noRelation, "home", "Rättad")
+		domaintest.Given(t, plan.Decider, created).When(c).ThenError(domain.CodeForbidden)
+		c.Reason = "Fel elev"
+		want := fieldSet("home", "Rättad")
+		want.Reason = "Fel elev"
+		domaintest.Given(t, plan.Decider, created, archived).When(c).Then(want)
+	})
 }
 
 func attach(m domain.Meta, f plan.Facts) plan.AttachLegacyDocument {
