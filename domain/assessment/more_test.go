@@ -98,3 +98,29 @@ func TestRoundCommandsCarryTheirFacts(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadEntryAtShowsTheEntryAsItStood(t *testing.T) {
+	ctx := context.Background()
+	log := world(t)
+	openRound(t, log, "r1", "ma-7a", "tea-1")
+	for _, lvl := range []string{"E", "C", "A"} {
+		if _, err := HandleEntry(ctx, log, SetLevel{Meta: teacher("tea-1"), RoundID: "r1", StudentID: "s1", Level: lvl}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s, err := LoadEntryAt(ctx, log, "t1", "r1", "s1", 1); err != nil || s.Level != "C" {
+		t.Fatalf("at version 1: %+v, %v", s, err)
+	}
+	if s, _ := LoadEntryAt(ctx, log, "t1", "r1", "s1", domain.NoStream); s.Written {
+		t.Fatalf("before any write the entry is empty, got %+v", s)
+	}
+	if s, v, err := LoadEntry(ctx, log, "t1", "r1", "s1"); err != nil || s.Level != "A" || v != 2 {
+		t.Fatalf("now: %+v at %d, %v", s, v, err)
+	}
+	if r, v, err := LoadRound(ctx, log, "t1", "r1"); err != nil || r.CourseID != "ma-7a" || v != 0 {
+		t.Fatalf("round: %+v at %d, %v", r, v, err)
+	}
+	if _, err := LoadEntryAt(ctx, brokenLog{log}, "t1", "r1", "s1", 0); !errors.Is(err, errDown) {
+		t.Fatalf("want the store's error, got %v", err)
+	}
+}

@@ -118,3 +118,15 @@ func TestHandleLoadsFactsFromStreams(t *testing.T) {
 		}
 	})
 }
+
+func TestLoadFoldsTheSignal(t *testing.T) {
+	log := world(t)
+	sig := Signal{Meta: meta("men-1", domain.RoleMentor, ""), StudentID: "s1", Subject: "SV", Term: ht, Note: "n"}
+	if _, err := Handle(context.Background(), log, sig, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, v, err := Load(context.Background(), log, "t1", "s1", "SV")
+	if err != nil || !s.Active || s.Note != "n" || v != 0 {
+		t.Fatalf("got %+v at %d, %v", s, v, err)
+	}
+}
