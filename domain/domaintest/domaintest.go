@@ -107,9 +107,12 @@ func (m *MemLog) Load(_ context.Context, stream string) (domain.Loaded, error) {
 
 // Append implements domain.EventLog.
 func (m *MemLog) Append(_ context.Context, stream string, expected domain.Version, meta domain.Meta, events []domain.Event) (domain.Appended, error) {
-	if m.BeforeAppend != nil {
-		hook := m.BeforeAppend
-		m.BeforeAppend = nil
+	// Take the hook under the lock: concurrent appends must not race on it.
+	m.mu.Lock()
+	hook := m.BeforeAppend
+	m.BeforeAppend = nil
+	m.mu.Unlock()
+	if hook != nil {
 		hook(stream)
 	}
 	m.mu.Lock()
