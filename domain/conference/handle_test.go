@@ -121,6 +121,28 @@ func TestHandleHold(t *testing.T) {
 			t.Fatalf("held %+v, result %+v", held, res)
 		}
 	})
+	t.Run("when the plan cannot take the agreements the hold stands and the plan error is reported", func(t *testing.T) {
+		log := seed(t, false)
+		target := plan.Target{StudentID: "s1", Term: ht}
+		must(plan.HandleCreateMany(ctx, log, plan.CreateMany{Meta: mentor, TemplateID: "tpl", Term: ht, Title: "IUP HT",
+			Start: domain.MustDate("2026-08-17"), End: domain.MustDate("2026-12-20"), StudentIDs: []string{"s1"}}))(t)
+		must(plan.Handle(ctx, log, plan.Archive{Meta: mentor, Target: target}, nil))(t)
+		must(conference.Handle(ctx, log, schedule(mentor, book), nil))(t)
+		res := must(conference.HandleHold(ctx, log, hold(), nil))(t)
+		if len(res.Events) != 1 || res.Plan != nil || !domain.IsCode(res.PlanErr, domain.CodeRuleViolated) {
+			t.Fatalf("result %+v", res)
+		}
+	})
+	t.Run("a term holding only legacy documents has no plan to take the agreements", func(t *testing.T) {
+		log := seed(t, false)
+		must(plan.Handle(ctx, log, plan.AttachLegacyDocument{Meta: mentor, Target: plan.Target{StudentID: "s1", Term: ht}, DocumentID: "d1",
+			FileName: "iup.pdf", MediaType: "application/pdf", Size: 10, SHA256: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}, nil))(t)
+		must(conference.Handle(ctx, log, schedule(mentor, book), nil))(t)
+		res := must(conference.HandleHold(ctx, log, hold(), nil))(t)
+		if held := res.Events[0].(conference.Held); held.PlanVersion != 0 || res.Plan != nil || res.PlanErr != nil {
+			t.Fatalf("result %+v", res)
+		}
+	})
 	t.Run("the action programme follows the organiser's support setting", func(t *testing.T) {
 		for _, show := range []bool{false, true} {
 			log := seed(t, show)
@@ -173,6 +195,17 @@ func TestHandleScheduleAndAcknowledge(t *testing.T) {
 			if _, err := conference.Handle(ctx, log, schedule(mentor, b), nil); !domain.IsCode(err, domain.CodeRuleViolated) {
 				t.Fatalf("%s: err = %v", g, err)
 			}
+		}
+	})
+	t.Run("a mentor named as participant must mentor the student", func(t *testing.T) {
+		log := seed(t, false)
+		b := withParticipants(conference.Participant{PersonID: "m2", Role: conference.RoleMentor})
+		if _, err := conference.Handle(ctx, log, schedule(mentor, b), nil); !domain.IsCode(err, domain.CodeRuleViolated) {
+			t.Fatalf("err = %v", err)
+		}
+		must(conference.Handle(ctx, log, schedule(mentor, book), nil))(t)
+		if _, err := conference.Handle(ctx, log, conference.Reschedule{Meta: mentor, ConferenceID: "c1", Booking: b}, nil); !domain.IsCode(err, domain.CodeRuleViolated) {
+			t.Fatalf("reschedule: err = %v", err)
 		}
 	})
 	t.Run("a restricted guardian is refused the acknowledgement the other guardian gives", func(t *testing.T) {
