@@ -5,7 +5,10 @@
 // acknowledged by each guardian.
 package conference
 
-import "github.com/iup-platform/iup/domain"
+import (
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/setup"
+)
 
 const category = "conference"
 
@@ -15,13 +18,10 @@ func Stream(tenant, conferenceID string) string {
 	return domain.StreamName(category, tenant, conferenceID)
 }
 
-// Förskoleklass (grade 0) has a talk once per year; every other school form
-// and grade at least once per term.
-const formForskoleklass = "forskoleklass"
-
 // ConferenceDuty says how often a student must be offered a talk: perTerm is
 // true for "at least once per term", false for "once per school year"
-// (förskoleklass, grade 0).
+// (förskoleklass, grade 0). Every other school form and grade has a talk at
+// least once per term.
 func ConferenceDuty(schoolForm string, grade int) (perTerm bool) {
-	return schoolForm != formForskoleklass && grade != 0
+	return schoolForm != setup.FormForskoleklass && grade != 0
 }
