@@ -1,0 +1,128 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/eventstore"
+)
+
+// Event is what a projection sees: the decoded domain event with its place
+// in the log. Culled events arrive with their personal fields empty and
+// Culled set, exactly as if the content had never been there, so a rebuild
+// after culling equals the live view.
+type Event struct {
+	domain.Envelope
+	ID       string
+	Position eventstore.Position
+}
+
+// Tx is a projection's access to its own documents while it applies one
+// event: reads see the writes of earlier events in the same batch.
+type Tx interface {
+	// Get returns the document at key, or nil when there is none.
+	Get(key string) ([]byte, error)
+	// Put stores value at key.
+	Put(key string, value []byte)
+	// Delete removes key.
+	Delete(key string)
+}
+
+// Projection is a named, versioned function from events to changes of its
+// view. Bumping Version makes the runtime rebuild the view from the start
+// of the log into a fresh namespace and switch to it when caught up.
+type Projection struct {
+	Name    string
+	Version int
+	// Handles lists the event types Apply reads; the checkpoint still
+	// advances over every other event.
+	Handles []string
+	// Apply changes the view for one event. It must be a pure function of
+	// the event and the documents it reads: no clock, no other I/O, so a
+	// replay yields the same bytes.
+	Apply func(tx Tx, ev Event) error
+}
+
+// HandlesType reports whether the projection reads events of type t.
+func (p Projection) HandlesType(t string) bool { return slices.Contains(p.Handles, t) }
+
+// Namespace names the build generation of this projection's view.
+func (p Projection) Namespace(generation string) Namespace {
+	return Namespace(fmt.Sprintf("%s.v%d.%s", p.Name, p.Version, generation))
+}
+
+// GetJSON decodes the document at key into v and reports whether it existed.
+func GetJSON(tx Tx, key string, v any) (bool, error) {
+	b, err := tx.Get(key)
+	if err != nil || b == nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, fmt.Errorf("document %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// PutJSON encodes v at key. encoding/json sorts map keys, so equal views
+// encode to equal bytes, which the rebuild comparison relies on.
+func PutJSON(tx Tx, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("document %s: %w", key, err)
+	}
+	tx.Put(key, b)
+	return nil
+}
+
+// Overlay is a Tx that stages writes over a base reader: the runtime applies
+// a batch of events through one overlay, then commits its changes with the
+// checkpoint in one store call.
+type Overlay struct {
+	base    func(key string) ([]byte, error)
+	staged  map[string][]byte // nil value = deleted
+	order   []string
+	touched map[string]bool
+}
+
+// NewOverlay returns an overlay reading missing keys from base.
+func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
+	return &Overlay{base: base, staged: map[string][]byte{}, touched: map[string]bool{}}
+}
+
+// Get implements Tx.
+func (o *Overlay) Get(key string) ([]byte, error) {
+	if o.touched[key] {
+		return o.staged[key], nil
+	}
+	return o.base(key)
+}
+
+// Put implements Tx.
+func (o *Overlay) Put(key string, value []byte) {
+	o.stage(key, append([]byte(nil), value...))
+}
+
+// Delete implements Tx.
+func (o *Overlay) Delete(key string) { o.stage(key, nil) }
+
+func (o *Overlay) stage(key string, value []byte) {
+	if !o.touched[key] {
+		o.touched[key] = true
+		o.order = append(o.order, key)
+	}
+	o.staged[key] = value
+}
+
+// Changes returns the staged writes in first-touched order.
+func (o *Overlay) Changes() []Change {
+	out := make([]Change, 0, len(o.order))
+	for _, k := range o.order {
+		out = append(out, Change{Key: k, Value: o.staged[k]})
+	}
+	return out
+}
+
+// Len is the number of staged keys.
+func (o *Overlay) Len() int { return len(o.order) }

@@ -1,0 +1,101 @@
+// Package projectiontest feeds events to a projection and returns its whole
+// view, so view tests compare everything a reader would see.
+package projectiontest
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections"
+)
+
+// Log builds a sequence of events as the store would deliver them:
+// positions increasing, revisions per stream, recorded-at and actor as given.
+type Log struct {
+	events []projections.Event
+	revs   map[string]uint64
+	pos    uint64
+}
+
+// NewLog returns an empty log.
+func NewLog() *Log { return &Log{revs: map[string]uint64{}} }
+
+// Add appends events to stream, recorded at t by actor.
+func (l *Log) Add(stream string, t time.Time, actor domain.Actor, events ...domain.Event) *Log {
+	for _, ev := range events {
+		rev, seen := l.revs[stream]
+		if seen {
+			rev++
+		}
+		l.revs[stream] = rev
+		l.pos += 10 // sparse, as KurrentDB's positions are
+		l.events = append(l.events, projections.Event{
+			Envelope: domain.Envelope{Event: ev, Stream: stream, Revision: rev, RecordedAt: t.UTC(), Actor: actor},
+			ID:       fmt.Sprintf("ev-%d", l.pos),
+			Position: eventstore.Position{Commit: l.pos, Prepare: l.pos},
+		})
+	}
+	return l
+}
+
+// Cull marks every event of stream as culled, with content already emptied
+// by the caller's choice of events (for tests of culled projections).
+func (l *Log) Cull(stream string) *Log {
+	for i := range l.events {
+		if l.events[i].Stream == stream {
+			l.events[i].Culled = true
+		}
+	}
+	return l
+}
+
+// Events returns the log.
+func (l *Log) Events() []projections.Event { return l.events }
+
+// View applies events to p in order, skipping types it does not handle as
+// the runtime does, and returns every document of the view.
+func View(t testing.TB, p projections.Projection, events []projections.Event) map[string]json.RawMessage {
+	t.Helper()
+	docs := map[string][]byte{}
+	for _, ev := range events {
+		if !p.HandlesType(ev.Event.EventType()) {
+			continue
+		}
+		o := projections.NewOverlay(func(k string) ([]byte, error) { return docs[k], nil })
+		if err := p.Apply(o, ev); err != nil {
+			t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
+		}
+		for _, c := range o.Changes() {
+			if c.Value == nil {
+				delete(docs, c.Key)
+			} else {
+				docs[c.Key] = c.Value
+			}
+		}
+	}
+	out := make(map[string]json.RawMessage, len(docs))
+	for k, v := range docs {
+		out[k] = v
+	}
+	return out
+}
+
+// Doc decodes one document of a view into v, failing the test when missing.
+func Doc(t testing.TB, view map[string]json.RawMessage, key string, v any) {
+	t.Helper()
+	raw, ok := view[key]
+	if !ok {
+		keys := make([]string, 0, len(view))
+		for k := range view {
+			keys = append(keys, k)
+		}
+		t.Fatalf("view has no document %q; it has %v", key, keys)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("document %q: %v", key, err)
+	}
+}
