@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"math"
@@ -16,7 +15,7 @@ import (
 const (
 	defaultReadLimit = 1000
 	subscribePage    = 500
-	eventColumns     = `position, event_id, stream, revision, type, schema_version, data, metadata`
+	eventColumns     = `position, event_id, stream, revision, type, schema_version, data, metadata, recorded_at`
 )
 
 // ReadStream reads one stream; see eventstore.Store.
@@ -66,21 +65,32 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]eventstore.
 	}
 	defer rows.Close()
 	out := []eventstore.RecordedEvent{}
+	// Stream and type names repeat: share one string per distinct name.
+	names := map[string]string{}
+	intern := func(b []byte) string {
+		if s, ok := names[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		names[s] = s
+		return s
+	}
 	for rows.Next() {
 		var (
-			ev       eventstore.RecordedEvent
-			pos, rev int64
-			id, md   []byte
+			ev                  eventstore.RecordedEvent
+			pos, rev, at        int64
+			id, stream, typ, md sql.RawBytes // valid until Next: decoded below
 		)
-		if err := rows.Scan(&pos, &id, &ev.Stream, &rev, &ev.Type, &ev.SchemaVersion, &ev.Data, &md); err != nil {
+		if err := rows.Scan(&pos, &id, &stream, &rev, &typ, &ev.SchemaVersion, &ev.Data, &md, &at); err != nil {
 			return nil, readErr(ctx, err)
 		}
 		if ev.ID, err = uuid.FromBytes(id); err != nil {
 			return nil, fmt.Errorf("sqlite event store: event at %d: bad id: %w", pos, err)
 		}
-		if err := json.Unmarshal(md, &ev.Metadata); err != nil {
+		if ev.Metadata, err = decodeMetadata(md, at); err != nil {
 			return nil, fmt.Errorf("sqlite event store: event at %d: bad metadata: %w", pos, err)
 		}
+		ev.Stream, ev.Type = intern(stream), intern(typ)
 		ev.Revision = uint64(rev)
 		ev.Position = toPosition(pos)
 		out = append(out, ev)

@@ -177,7 +177,7 @@ CREATE TABLE IF NOT EXISTS streams (
 CREATE TABLE IF NOT EXISTS events (
 	position       INTEGER PRIMARY KEY,
 	event_id       BLOB    NOT NULL UNIQUE,
-	stream         TEXT    NOT NULL REFERENCES streams(stream),
+	stream         TEXT    NOT NULL REFERENCES streams(stream) DEFERRABLE INITIALLY DEFERRED,
 	revision       INTEGER NOT NULL,
 	type           TEXT    NOT NULL,
 	schema_version INTEGER NOT NULL,

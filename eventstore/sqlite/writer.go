@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iup-platform/iup/eventstore"
@@ -60,6 +60,14 @@ type writer struct {
 	conn *sql.Conn
 
 	lookupID, readStream, upsertStream, insertEvent *sql.Stmt
+	beginTx, commitTx, rollback, dataVersion        *sql.Stmt
+	savepoint, release, rollbackTo                  *sql.Stmt
+
+	// revs caches committed stream revisions: this goroutine is the only
+	// writer, so after a commit it knows them without asking SQLite.
+	revs    map[string]streamState
+	version int64 // PRAGMA data_version at the last transaction
+	mdBuf   []byte
 }
 
 func newWriter(s *Store) (*writer, error) {
@@ -68,7 +76,7 @@ func newWriter(s *Store) (*writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite event store: writer connection: %w", mapErr(err))
 	}
-	w := &writer{s: s, ctx: ctx, conn: conn}
+	w := &writer{s: s, ctx: ctx, conn: conn, revs: make(map[string]streamState), version: -1}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
@@ -79,6 +87,13 @@ func newWriter(s *Store) (*writer, error) {
 			ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision`},
 		{&w.insertEvent, `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at, append_first, append_last)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.beginTx, `BEGIN IMMEDIATE`},
+		{&w.commitTx, `COMMIT`},
+		{&w.rollback, `ROLLBACK`},
+		{&w.dataVersion, `PRAGMA data_version`},
+		{&w.savepoint, `SAVEPOINT append`},
+		{&w.release, `RELEASE append`},
+		{&w.rollbackTo, `ROLLBACK TO append`},
 	} {
 		if *p.stmt, err = conn.PrepareContext(ctx, p.sql); err != nil {
 			_ = conn.Close()
@@ -161,8 +176,8 @@ func (w *writer) commit(batch []*appendRequest) {
 		}
 		answer()
 	}
-	if _, err := w.conn.ExecContext(w.ctx, `BEGIN IMMEDIATE`); err != nil {
-		failAll(fmt.Errorf("sqlite event store: begin: %w", mapErr(err)))
+	if err := w.begin(); err != nil {
+		failAll(err)
 		return
 	}
 	now := w.s.clock().UTC()
@@ -176,7 +191,7 @@ func (w *writer) commit(batch []*appendRequest) {
 		}
 		out := w.apply(req, state, now)
 		if out.broken { // the transaction itself failed: nothing of it may commit
-			_, _ = w.conn.ExecContext(w.ctx, `ROLLBACK`)
+			_, _ = w.rollback.ExecContext(w.ctx)
 			failAll(out.err)
 			return
 		}
@@ -187,10 +202,16 @@ func (w *writer) commit(batch []*appendRequest) {
 			last = int64(out.res.Position.Commit)
 		}
 	}
-	if _, err := w.conn.ExecContext(w.ctx, `COMMIT`); err != nil {
-		_, _ = w.conn.ExecContext(w.ctx, `ROLLBACK`)
+	if _, err := w.commitTx.ExecContext(w.ctx); err != nil {
+		_, _ = w.rollback.ExecContext(w.ctx)
 		failAll(fmt.Errorf("sqlite event store: commit: %w", mapErr(err)))
 		return
+	}
+	if len(w.revs)+len(state) > maxCachedStreams {
+		clear(w.revs)
+	}
+	for stream, st := range state {
+		w.revs[stream] = st
 	}
 	if written > 0 {
 		w.s.stats.record(written, events)
@@ -198,6 +219,28 @@ func (w *writer) commit(batch []*appendRequest) {
 		w.s.published(last)
 	}
 	answer()
+}
+
+// maxCachedStreams bounds the writer's cache of stream revisions.
+const maxCachedStreams = 100_000
+
+// begin opens the batch's transaction. If another connection has committed
+// since our last transaction (PRAGMA data_version changed: another process
+// on the same file), the cached stream revisions may be stale and go.
+func (w *writer) begin() error {
+	if _, err := w.beginTx.ExecContext(w.ctx); err != nil {
+		return fmt.Errorf("sqlite event store: begin: %w", mapErr(err))
+	}
+	var v int64
+	if err := w.dataVersion.QueryRowContext(w.ctx).Scan(&v); err != nil {
+		_, _ = w.rollback.ExecContext(w.ctx)
+		return fmt.Errorf("sqlite event store: data version: %w", mapErr(err))
+	}
+	if v != w.version {
+		clear(w.revs)
+		w.version = v
+	}
+	return nil
 }
 
 // outcome is what apply did with one request. broken means the error left
@@ -213,27 +256,43 @@ type outcome struct {
 
 func failed(err error) outcome { return outcome{err: err, broken: true} }
 
-// apply writes one request inside the open transaction.
-func (w *writer) apply(req *appendRequest, state map[string]streamState, now time.Time) outcome {
-	// An id that is already stored makes this a retry (or a mistake), whatever
-	// the expectation says: answer it before looking at revisions.
-	if res, found, err := w.retried(req); err != nil && !found {
-		return failed(err)
-	} else if found {
-		return outcome{res: res, err: err}
+// current is the stream's state inside the open transaction: as earlier
+// requests of the batch left it, else as committed.
+func (w *writer) current(stream string, state map[string]streamState) (streamState, error) {
+	if st, ok := state[stream]; ok {
+		return st, nil
 	}
-	cur, ok := state[req.stream]
-	if !ok {
-		var rev int64
-		switch err := w.readStream.QueryRowContext(w.ctx, req.stream).Scan(&rev); err {
-		case nil:
-			cur = streamState{exists: true, revision: uint64(rev)}
-		case sql.ErrNoRows:
-		default:
-			return failed(fmt.Errorf("sqlite event store: read stream: %w", mapErr(err)))
-		}
+	if st, ok := w.revs[stream]; ok {
+		return st, nil
+	}
+	var st streamState
+	var rev int64
+	switch err := w.readStream.QueryRowContext(w.ctx, stream).Scan(&rev); err {
+	case nil:
+		st = streamState{exists: true, revision: uint64(rev)}
+	case sql.ErrNoRows:
+	default:
+		return st, fmt.Errorf("sqlite event store: read stream: %w", mapErr(err))
+	}
+	w.revs[stream] = st // committed state: the batch has not touched this stream
+	return st, nil
+}
+
+// apply writes one request inside the open transaction. The happy path costs
+// one INSERT per event and one stream upsert: stored ids are found by the
+// UNIQUE index refusing them, and only then looked up.
+func (w *writer) apply(req *appendRequest, state map[string]streamState, now time.Time) outcome {
+	cur, err := w.current(req.stream, state)
+	if err != nil {
+		return failed(err)
 	}
 	if !req.expected.Matches(cur.exists, cur.revision) {
+		// A retry of an append that committed finds the stream moved on.
+		if res, found, err := w.retried(req); err != nil && !found {
+			return failed(err)
+		} else if found {
+			return outcome{res: res, err: err}
+		}
 		return outcome{err: &eventstore.ConflictError{
 			Stream: req.stream, Expected: req.expected, Exists: cur.exists, Actual: cur.revision,
 		}}
@@ -243,42 +302,59 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 		first = cur.revision + 1
 	}
 	lastRev := first + uint64(len(req.events)) - 1
-	if _, err := w.conn.ExecContext(w.ctx, `SAVEPOINT append`); err != nil {
-		return failed(fmt.Errorf("sqlite event store: savepoint: %w", mapErr(err)))
+	// One event needs no savepoint: if its INSERT fails, nothing was written.
+	multi := len(req.events) > 1
+	if multi {
+		if _, err := w.savepoint.ExecContext(w.ctx); err != nil {
+			return failed(fmt.Errorf("sqlite event store: savepoint: %w", mapErr(err)))
+		}
 	}
 	pos, err := w.insert(req, first, lastRev, now)
 	if err != nil {
-		if !isConstraint(err) {
+		if !isConstraint(err) || !strings.Contains(err.Error(), "events.event_id") {
 			return failed(fmt.Errorf("sqlite event store: append: %w", mapErr(err)))
 		}
-		// A later event's id is stored already (partial overlap with an
-		// earlier append): only this request fails.
-		if _, rerr := w.conn.ExecContext(w.ctx, `ROLLBACK TO append; RELEASE append`); rerr != nil {
-			return failed(fmt.Errorf("sqlite event store: rollback to savepoint: %w", mapErr(rerr)))
+		if multi {
+			if _, rerr := w.rollbackTo.ExecContext(w.ctx); rerr != nil {
+				return failed(fmt.Errorf("sqlite event store: rollback to savepoint: %w", mapErr(rerr)))
+			}
+			if _, rerr := w.release.ExecContext(w.ctx); rerr != nil {
+				return failed(fmt.Errorf("sqlite event store: release savepoint: %w", mapErr(rerr)))
+			}
 		}
-		return outcome{err: fmt.Errorf("%w: %w", eventstore.ErrIDReused, err)}
+		// An id is stored: a retry if all of them are exactly one stored
+		// append, else a reuse.
+		res, found, rerr := w.retried(req)
+		switch {
+		case rerr != nil && !found:
+			return failed(rerr)
+		case found:
+			return outcome{res: res, err: rerr}
+		default:
+			return outcome{err: fmt.Errorf("%w: %w", eventstore.ErrIDReused, err)}
+		}
 	}
-	if _, err := w.conn.ExecContext(w.ctx, `RELEASE append`); err != nil {
-		return failed(fmt.Errorf("sqlite event store: release savepoint: %w", mapErr(err)))
+	if multi {
+		if _, err := w.release.ExecContext(w.ctx); err != nil {
+			return failed(fmt.Errorf("sqlite event store: release savepoint: %w", mapErr(err)))
+		}
+	}
+	// The stream row follows its events; the foreign key is checked at commit.
+	if _, err := w.upsertStream.ExecContext(w.ctx, req.stream, int64(lastRev)); err != nil {
+		return failed(fmt.Errorf("sqlite event store: update stream: %w", mapErr(err)))
 	}
 	state[req.stream] = streamState{exists: true, revision: lastRev}
 	return outcome{res: eventstore.AppendResult{Revision: lastRev, Position: toPosition(pos)}, fresh: true}
 }
 
 func (w *writer) insert(req *appendRequest, first, lastRev uint64, now time.Time) (int64, error) {
-	if _, err := w.upsertStream.ExecContext(w.ctx, req.stream, int64(lastRev)); err != nil {
-		return 0, err
-	}
 	var pos int64
 	for i, ev := range req.events {
 		md := ev.Metadata
 		md.RecordedAt = now
-		mdJSON, err := json.Marshal(md)
-		if err != nil {
-			return 0, err
-		}
+		w.mdBuf = appendMetadata(w.mdBuf[:0], md)
 		res, err := w.insertEvent.ExecContext(w.ctx, ev.ID[:], req.stream, int64(first)+int64(i), ev.Type,
-			ev.SchemaVersion, ev.Data, string(mdJSON), now.UnixNano(), int64(first), int64(lastRev))
+			ev.SchemaVersion, ev.Data, string(w.mdBuf), now.UnixNano(), int64(first), int64(lastRev))
 		if err != nil {
 			return 0, err
 		}

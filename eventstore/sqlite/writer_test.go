@@ -141,3 +141,26 @@ func TestDiskFullIsUnavailableAndLeavesTheStoreReadable(t *testing.T) {
 		t.Fatalf("writable after disk full: %v", err)
 	}
 }
+
+// The writer caches stream revisions; a second writer on the same file (a
+// second process, here a second Store) must not make it accept a stale
+// expectation.
+func TestAnotherWriterOnTheFileInvalidatesCachedRevisions(t *testing.T) {
+	s1, path := openTest(t)
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s2.Close() }()
+	ctx := context.Background()
+	if _, err := s1.Append(ctx, "x", eventstore.NoStream(), event(`{"by":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Append(ctx, "x", eventstore.Exact(0), event(`{"by":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s1.Append(ctx, "x", eventstore.Exact(0), event(`{"by":1}`))
+	if c, ok := eventstore.AsConflict(err); !ok || c.Actual != 1 {
+		t.Fatalf("stale expectation: %v, want a conflict at revision 1", err)
+	}
+}
