@@ -252,3 +252,22 @@ func TestVersion1Fixture(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentEnrolment(t *testing.T) {
+	t.Run("an enrolment racing another re-decides and records only students not yet enrolled", func(t *testing.T) {
+		log := world(t)
+		if _, err := roster.HandleCourse(ctx, log, roster.CreateCourse{Meta: admin, CourseID: "c1", SchoolID: "s1", Subject: "MA", Name: "MA 4A", Term: ht}); err != nil {
+			t.Fatal(err)
+		}
+		log.BeforeAppend = func(stream string) {
+			log.Put(stream, now, admin.Actor, roster.StudentsEnrolled{CourseID: "c1", StudentIDs: []string{"st1"}, EffectiveFrom: d("2026-08-17")})
+		}
+		res, err := roster.HandleCourse(ctx, log, roster.EnrolStudents{Meta: admin, CourseID: "c1", StudentIDs: []string{"st1", "st2"}, EffectiveFrom: d("2026-08-17")})
+		if err != nil || len(res.Events) != 1 {
+			t.Fatalf("got %+v, %v", res, err)
+		}
+		if got := res.Events[0].(roster.StudentsEnrolled).StudentIDs; !slices.Equal(got, []string{"st2"}) {
+			t.Fatalf("recorded %v, want only st2", got)
+		}
+	})
+}
