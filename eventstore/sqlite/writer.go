@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -127,6 +128,7 @@ func (w *writer) run() {
 
 func (w *writer) collect(first *appendRequest) []*appendRequest {
 	batch := []*appendRequest{first}
+	yielded := false
 	for len(batch) < w.s.maxBatch {
 		select {
 		case req, ok := <-w.s.reqs:
@@ -135,7 +137,13 @@ func (w *writer) collect(first *appendRequest) []*appendRequest {
 			}
 			batch = append(batch, req)
 		default:
-			return batch
+			if yielded {
+				return batch
+			}
+			// Let appenders that were just answered queue their next request:
+			// one more in this batch is one fsync less.
+			runtime.Gosched()
+			yielded = true
 		}
 	}
 	return batch
