@@ -110,6 +110,9 @@ func checkFields(in []Field) ([]Field, error) {
 		if f.EditableBy, err = checkRoles(f.Key, f.EditableBy); err != nil {
 			return nil, err
 		}
+		if len(f.VisibleTo) == 0 {
+			return nil, domain.Invalid("fields", "field %q is visible to no role: name at least one", f.Key)
+		}
 		for _, r := range f.EditableBy {
 			if !slices.Contains(f.VisibleTo, r) {
 				return nil, domain.Invalid("fields", "field %q: %s may edit it but not see it; a role that may edit must be able to see", f.Key, r)

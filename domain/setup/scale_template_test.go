@@ -137,13 +137,15 @@ func TestTemplate(t *testing.T) {
 		c.Fields = []setup.Field{field("goal", allRoles, nil), field("goal", allRoles, nil)}
 		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
 	})
-	t.Run("fields need a heading, known roles, and a template needs fields and a title", func(t *testing.T) {
+	t.Run("fields need a heading and known roles and are visible to someone; a template needs fields and a title", func(t *testing.T) {
 		c := create
 		c.Fields = []setup.Field{{Key: "goal", VisibleTo: allRoles}}
 		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
 		c.Fields = []setup.Field{field("goal", []domain.Role{"janitor"}, nil)}
 		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
 		c.Fields = []setup.Field{field("goal", []domain.Role{domain.RoleSystem}, nil)}
+		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
+		c.Fields = []setup.Field{field("goal", nil, nil)}
 		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
 		c.Fields = nil
 		domaintest.Given(t, setup.TemplateDecider).When(c).ThenError(domain.CodeInvalid)
