@@ -3,9 +3,7 @@ package assessment
 import (
 	"context"
 	"errors"
-	"os"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -71,17 +69,6 @@ func TestStorageErrorsAreNotRefusals(t *testing.T) {
 	}
 }
 
-func TestEventDocsListEveryEventType(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/events/assessment.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, typ := range domain.Events.Types() {
-		if strings.HasPrefix(typ, "assessment.") && !strings.Contains(string(doc), "## "+typ+" (v1)") {
-			t.Errorf("docs/events/assessment.md does not describe %s", typ)
-		}
-	}
-}
 
 func TestRoundCommandsCarryTheirFacts(t *testing.T) {
 	f := teaches("tea-1")

@@ -3,7 +3,6 @@ package conference_test
 import (
 	"os"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -73,16 +72,3 @@ func TestEventSchema(t *testing.T) {
 	})
 }
 
-func TestEventDocsListEveryEventType(t *testing.T) {
-	t.Run("docs/events/conference.md describes every registered conference event", func(t *testing.T) {
-		doc, err := os.ReadFile("../../docs/events/conference.md")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, typ := range domain.Events.Types() {
-			if strings.HasPrefix(typ, "conference.") && !strings.Contains(string(doc), "## "+typ+" (v1)") {
-				t.Errorf("docs/events/conference.md does not describe %s", typ)
-			}
-		}
-	})
-}

@@ -3,7 +3,6 @@ package plan_test
 import (
 	"os"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -86,16 +85,3 @@ func TestEventSchema(t *testing.T) {
 	})
 }
 
-func TestEventDocsListEveryEventType(t *testing.T) {
-	t.Run("docs/events/plan.md describes every registered plan event", func(t *testing.T) {
-		doc, err := os.ReadFile("../../docs/events/plan.md")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, typ := range domain.Events.Types() {
-			if strings.HasPrefix(typ, "plan.") && !strings.Contains(string(doc), "## "+typ+" (v1)") {
-				t.Errorf("docs/events/plan.md does not describe %s", typ)
-			}
-		}
-	})
-}

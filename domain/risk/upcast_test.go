@@ -1,7 +1,6 @@
 package risk
 
 import (
-	"bytes"
 	"os"
 	"reflect"
 	"testing"
@@ -28,14 +27,3 @@ func TestVersion1FixtureDecodesIntoCurrentType(t *testing.T) {
 	}
 }
 
-func TestEventDocsListEveryEventType(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/events/risk.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, typ := range domain.Events.Types() {
-		if len(typ) > 5 && typ[:5] == "risk." && !bytes.Contains(doc, []byte("## "+typ+" (v1)")) {
-			t.Errorf("docs/events/risk.md does not describe %s", typ)
-		}
-	}
-}

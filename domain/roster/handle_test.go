@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -212,17 +211,6 @@ func TestHandlePeople(t *testing.T) {
 
 func second[T any](_ T, err error) error { return err }
 
-func TestEventsAreDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/events/roster.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range domain.Events.Types() {
-		if strings.HasPrefix(name, "roster.") && !strings.Contains(string(doc), "`"+name+"`") {
-			t.Errorf("docs/events/roster.md does not list %s", name)
-		}
-	}
-}
 
 func TestVersion1Fixture(t *testing.T) {
 	t.Run("roster.guardian-restricted version 1 decodes into the current type", func(t *testing.T) {

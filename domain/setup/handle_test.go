@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -188,17 +187,6 @@ func TestHandleTemplate(t *testing.T) {
 	})
 }
 
-func TestEventsAreDocumented(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/events/setup.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range domain.Events.Types() {
-		if strings.HasPrefix(name, "setup.") && !strings.Contains(string(doc), "`"+name+"`") {
-			t.Errorf("docs/events/setup.md does not list %s", name)
-		}
-	}
-}
 
 func TestVersion1Fixture(t *testing.T) {
 	for _, tc := range []struct {
