@@ -69,7 +69,6 @@ func TestStorageErrorsAreNotRefusals(t *testing.T) {
 	}
 }
 
-
 func TestRoundCommandsCarryTheirFacts(t *testing.T) {
 	f := teaches("tea-1")
 	for _, c := range []RoundCommand{PublishRound{}, UnpublishRound{}, SetSelfAssessment{}, CreateRound{}} {

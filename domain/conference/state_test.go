@@ -71,4 +71,3 @@ func TestEventSchema(t *testing.T) {
 		}
 	})
 }
-

@@ -84,4 +84,3 @@ func TestEventSchema(t *testing.T) {
 		}
 	})
 }
-

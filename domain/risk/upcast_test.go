@@ -26,4 +26,3 @@ func TestVersion1FixtureDecodesIntoCurrentType(t *testing.T) {
 		t.Fatal("a signal carries a personal note, so its data subject must be the student")
 	}
 }
-

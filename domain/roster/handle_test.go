@@ -211,7 +211,6 @@ func TestHandlePeople(t *testing.T) {
 
 func second[T any](_ T, err error) error { return err }
 
-
 func TestVersion1Fixture(t *testing.T) {
 	t.Run("roster.guardian-restricted version 1 decodes into the current type", func(t *testing.T) {
 		data, err := os.ReadFile("testdata/guardian-restricted.v1.json")

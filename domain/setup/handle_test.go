@@ -187,7 +187,6 @@ func TestHandleTemplate(t *testing.T) {
 	})
 }
 
-
 func TestVersion1Fixture(t *testing.T) {
 	for _, tc := range []struct {
 		file, typ string
