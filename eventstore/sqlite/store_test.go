@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -207,5 +208,22 @@ func TestAfterPosition(t *testing.T) {
 		if got := afterRowid(tc.p); got != tc.want {
 			t.Errorf("afterRowid(%v) = %d, want %d", tc.p, got, tc.want)
 		}
+	}
+}
+
+func TestPathsWithSpacesAndSwedishLetters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "skol data", "år 2026 ?#", "events.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	if _, err := s.Append(context.Background(), "s", eventstore.NoStream(), event(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at the path given: %v", err)
 	}
 }
