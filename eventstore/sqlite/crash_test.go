@@ -111,6 +111,9 @@ func crashOnce(t *testing.T, bin, path, run string) []ack {
 		t.Fatalf("start crash writer: %v", err)
 	}
 	killAfter := 1 + rand.IntN(400)
+	if rand.IntN(5) == 0 {
+		killAfter = 400 + rand.IntN(4000) // late enough for WAL checkpoints to run
+	}
 	var acks []ack
 	r := bufio.NewReaderSize(stdout, 1<<16)
 	killed := false

@@ -38,7 +38,6 @@ type Store struct {
 	done    chan struct{} // closed when Close begins: wakes subscribers
 	stopped chan struct{} // closed when the writer goroutine has exited
 
-	head   atomic.Uint64 // position of the last committed event
 	notify atomic.Pointer[chan struct{}]
 
 	stats   counters
@@ -122,13 +121,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	ch := make(chan struct{})
 	s.notify.Store(&ch)
-	var head sql.NullInt64
-	if err := writer.QueryRow(`SELECT max(position) FROM events`).Scan(&head); err != nil {
-		_ = reader.Close()
-		_ = writer.Close()
-		return nil, fmt.Errorf("sqlite event store: read head: %w", mapErr(err))
-	}
-	s.head.Store(uint64(head.Int64))
 	w, err := newWriter(s)
 	if err != nil {
 		_ = reader.Close()
@@ -233,12 +225,15 @@ func (s *Store) onWriter(ctx context.Context, fn func(*writer) error) error {
 	}
 }
 
-// HeadPosition is the position of the last committed event, or Start.
+// HeadPosition is the position of the last committed event, or Start. It
+// is read from the file (max of the rowid: one B-tree step), so it is what
+// readers see, also when another process appends to the same file.
 func (s *Store) HeadPosition(ctx context.Context) (eventstore.Position, error) {
-	if err := ctx.Err(); err != nil {
-		return eventstore.Start, err
+	var head sql.NullInt64
+	if err := s.reader.QueryRowContext(ctx, `SELECT max(position) FROM events`).Scan(&head); err != nil {
+		return eventstore.Start, readErr(ctx, err)
 	}
-	return toPosition(int64(s.head.Load())), nil
+	return toPosition(head.Int64), nil
 }
 
 // Close stops taking appends, lets the ones already handed to the writer
@@ -263,9 +258,8 @@ var errClosed = fmt.Errorf("sqlite event store: %w: closed", eventstore.ErrUnava
 // a read and waiting on it after means no commit can slip in unnoticed.
 func (s *Store) headChanged() <-chan struct{} { return *s.notify.Load() }
 
-// published records a commit and wakes everyone waiting for one.
-func (s *Store) published(last int64) {
-	s.head.Store(uint64(last))
+// published wakes everyone waiting for a commit.
+func (s *Store) published() {
 	ch := make(chan struct{})
 	old := s.notify.Swap(&ch)
 	close(*old)

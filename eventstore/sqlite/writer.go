@@ -189,7 +189,6 @@ func (w *writer) commit(batch []*appendRequest) {
 	now := w.s.clock().UTC()
 	state := make(map[string]streamState)
 	written, events := 0, 0
-	var last int64
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			replies[i].err = err // nothing written for it
@@ -205,7 +204,6 @@ func (w *writer) commit(batch []*appendRequest) {
 		if out.fresh {
 			written++
 			events += len(req.events)
-			last = int64(out.res.Position.Commit)
 		}
 	}
 	if _, err := w.commitTx.ExecContext(w.ctx); err != nil {
@@ -222,7 +220,7 @@ func (w *writer) commit(batch []*appendRequest) {
 	if written > 0 {
 		w.s.stats.record(written, events)
 		w.s.metrics.record(written, events)
-		w.s.published(last)
+		w.s.published()
 	}
 	answer()
 }
