@@ -7,7 +7,7 @@ package conference
 
 import (
 	"github.com/iup-platform/iup/domain"
-	"github.com/iup-platform/iup/domain/setup"
+	"github.com/iup-platform/iup/domain/duties"
 )
 
 const category = "conference"
@@ -23,5 +23,5 @@ func Stream(tenant, conferenceID string) string {
 // (förskoleklass, grade 0). Every other school form and grade has a talk at
 // least once per term.
 func ConferenceDuty(schoolForm string, grade int) (perTerm bool) {
-	return schoolForm != setup.FormForskoleklass && grade != 0
+	return duties.For(schoolForm, grade, false).TalkPerTerm
 }

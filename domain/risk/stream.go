@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/duties"
+	"github.com/iup-platform/iup/domain/setup"
 )
 
 const category = "risksignal"
@@ -61,4 +63,4 @@ func CheckSubject(field, code string) error {
 
 // DutyYear reports whether the school has an explicit duty to signal a risk
 // of not reaching the knowledge requirements in this grade (years 3, 6, 9).
-func DutyYear(grade int) bool { return grade == 3 || grade == 6 || grade == 9 }
+func DutyYear(grade int) bool { return duties.For(setup.FormGrundskola, grade, true).RiskSignal }
