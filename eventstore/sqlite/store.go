@@ -96,9 +96,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	if _, err := writer.Exec(schema); err != nil {
+	if err := migrate(writer); err != nil {
 		_ = writer.Close()
-		return nil, fmt.Errorf("sqlite event store: create schema: %w", mapErr(err))
+		return nil, err
 	}
 	reader, err := sql.Open("sqlite", dsn(path, false, cfg.extraPragmas))
 	if err != nil {
@@ -154,33 +154,6 @@ func dsn(path string, writer bool, extra []string) string {
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
-
-// schema is idempotent so Open can run it on every start.
-//
-// events.position is the rowid: strictly increasing because one writer
-// assigns it in commit order and rows are never deleted. The append_first and
-// append_last columns (revisions of the first and last event of the append
-// an event came with) let a retry be recognised as exactly that append.
-const schema = `
-CREATE TABLE IF NOT EXISTS streams (
-	stream   TEXT PRIMARY KEY,
-	revision INTEGER NOT NULL -- revision of the stream's last event
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-	position       INTEGER PRIMARY KEY,
-	event_id       BLOB    NOT NULL UNIQUE,
-	stream         TEXT    NOT NULL REFERENCES streams(stream) DEFERRABLE INITIALLY DEFERRED,
-	revision       INTEGER NOT NULL,
-	type           TEXT    NOT NULL,
-	schema_version INTEGER NOT NULL,
-	data           BLOB    NOT NULL, -- JSON, kept byte for byte
-	metadata       TEXT    NOT NULL, -- JSON of eventstore.Metadata
-	recorded_at    INTEGER NOT NULL, -- Unix nanoseconds, UTC
-	append_first   INTEGER NOT NULL,
-	append_last    INTEGER NOT NULL,
-	UNIQUE (stream, revision)        -- also the index ReadStream uses
-);
-`
 
 // Ping checks that the store can be read.
 func (s *Store) Ping(ctx context.Context) error {

@@ -227,3 +227,20 @@ func TestPathsWithSpacesAndSwedishLetters(t *testing.T) {
 		t.Fatalf("the database is not at the path given: %v", err)
 	}
 }
+
+func TestAFileFromANewerSchemaIsRefused(t *testing.T) {
+	s, path := openTest(t)
+	if err := s.onWriter(context.Background(), func(w *writer) error {
+		_, err := w.conn.ExecContext(w.ctx, `PRAGMA user_version = 99`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := Open(path); err == nil {
+		_ = s2.Close()
+		t.Fatal("opened a file with schema version 99")
+	}
+}
