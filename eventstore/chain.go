@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash"
 	"time"
@@ -66,12 +67,30 @@ func writeHex(h hash.Hash, s string) {
 	h.Write(b)
 }
 
-// Digest is an exported proof of the log up to a position.
+// Digest is an exported proof of the log up to a position: an organiser
+// keeps it outside the system and can later show the history still matches.
 type Digest struct {
 	Position Position `json:"-"`
 	At       string   `json:"position"` // Position.String()
 	Events   uint64   `json:"events"`
 	Digest   string   `json:"digest"`
+}
+
+// ParseDigest reads an exported digest.
+func ParseDigest(b []byte) (Digest, error) {
+	var d Digest
+	if err := json.Unmarshal(b, &d); err != nil {
+		return Digest{}, fmt.Errorf("digest: %w", err)
+	}
+	p, err := ParsePosition(d.At)
+	if err != nil {
+		return Digest{}, fmt.Errorf("digest: %w", err)
+	}
+	if len(d.Digest) != 64 {
+		return Digest{}, fmt.Errorf("digest: %q is not a SHA-256 in hex", d.Digest)
+	}
+	d.Position = p
+	return d, nil
 }
 
 // ChainProblem is one finding of the verifier, naming the event.
@@ -94,10 +113,19 @@ type DigestRecorder interface {
 	RecordedDigest(ctx context.Context, at Position) (string, error)
 }
 
+// VerifyOptions tune VerifyChain.
+type VerifyOptions struct {
+	// Against, when set, is a digest exported earlier: the recomputed chain
+	// must pass through it, proving the history up to it is unchanged.
+	Against *Digest
+	// Progress is called after each page with the events checked so far.
+	Progress func(events uint64)
+}
+
 // VerifyChain re-reads the whole log and checks every content hash, every
 // stream link and the chained digest. It returns the problems found (empty
 // when the history is intact) and the digest at the head.
-func VerifyChain(ctx context.Context, store Store, progress func(events uint64)) ([]ChainProblem, Digest, error) {
+func VerifyChain(ctx context.Context, store Store, opts VerifyOptions) ([]ChainProblem, Digest, error) {
 	type link struct {
 		revision uint64
 		hash     string
@@ -151,12 +179,19 @@ func VerifyChain(ctx context.Context, store Store, progress func(events uint64))
 					anchored = rec
 				}
 			}
+			if a := opts.Against; a != nil && e.Position == a.Position && (count != a.Events || digest != a.Digest) {
+				report("the history up to here does not match the exported digest %s", a.Digest)
+			}
 			pos = e.Position
 		}
-		if progress != nil {
-			progress(count)
+		if opts.Progress != nil {
+			opts.Progress(count)
 		}
 		if len(page) == 0 {
+			if a := opts.Against; a != nil && pos.Before(a.Position) {
+				problems = append(problems, ChainProblem{Position: pos, Problem: fmt.Sprintf(
+					"the log ends before position %s of the exported digest: events were removed", a.At)})
+			}
 			return problems, Digest{Position: pos, At: pos.String(), Events: count, Digest: digest}, nil
 		}
 	}

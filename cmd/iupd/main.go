@@ -19,6 +19,8 @@ const usage = `iupd: individual development plans, written assessments and devel
 
 Usage:
   iupd serve [flags]     run the whole service on the embedded defaults
+  iupd verify --chain    check the tamper-evident history; names each altered event
+  iupd digest            print the chained digest of the history, to keep elsewhere
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
   iupd version           print the version
   iupd help              this text
@@ -45,6 +47,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serveCommand(ctx, args[1:], stderr)
+	case "verify":
+		err = verifyCommand(ctx, args[1:], stdout, stderr)
+	case "digest":
+		err = digestCommand(ctx, args[1:], stdout, stderr)
 	case "probe":
 		err = probeCommand(ctx, args[1:])
 	case "version":

@@ -28,7 +28,7 @@ type goal struct {
 	Actor string `json:"actor"`
 }
 
-func (commentWritten) EventType() string   { return "test.comment-written" }
+func (commentWritten) EventType() string     { return "test.comment-written" }
 func (e commentWritten) DataSubject() string { return e.Student }
 
 type orphanNote struct {
