@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -15,6 +16,7 @@ import (
 const (
 	defaultReadLimit = 1000
 	subscribePage    = 500
+	pollInterval     = 2 * time.Second
 	eventColumns     = `position, event_id, stream, revision, type, schema_version, data, metadata, recorded_at`
 )
 
@@ -140,8 +142,10 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.S
 			if len(page) == subscribePage {
 				continue // more to catch up on
 			}
+			poll := time.NewTimer(pollInterval)
 			select {
 			case <-changed:
+			case <-poll.C: // commits by another process on the file wake no one
 			case <-ctx.Done():
 				yield(eventstore.RecordedEvent{}, ctx.Err())
 				return
@@ -149,6 +153,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.S
 				yield(eventstore.RecordedEvent{}, errClosed)
 				return
 			}
+			poll.Stop()
 		}
 	}
 }

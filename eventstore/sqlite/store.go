@@ -2,6 +2,11 @@
 // written by a single writer goroutine that commits concurrent appends in
 // groups (one transaction, one fsync per group) and read by a separate pool
 // of connections that never block the writer.
+//
+// One process should own the file. A second writer on it stays correct (the
+// writer notices its commits and re-reads stream revisions), but its commits
+// reach this process's subscriptions only at the next local commit or poll
+// (every two seconds).
 package sqlite
 
 import (

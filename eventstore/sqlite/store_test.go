@@ -244,3 +244,36 @@ func TestAFileFromANewerSchemaIsRefused(t *testing.T) {
 		t.Fatal("opened a file with schema version 99")
 	}
 }
+
+func TestSubscriptionSeesAnotherProcesssAppendsByPolling(t *testing.T) {
+	s1, path := openTest(t)
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s2.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*pollInterval)
+	defer cancel()
+	got := make(chan eventstore.RecordedEvent, 1)
+	go func() {
+		for ev, err := range s1.Subscribe(ctx, eventstore.Start) {
+			if err == nil {
+				got <- ev
+			}
+			return
+		}
+	}()
+	time.Sleep(50 * time.Millisecond) // let the subscription go live and wait
+	sent := event(`{"from":"elsewhere"}`)
+	if _, err := s2.Append(ctx, "s", eventstore.NoStream(), sent); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-got:
+		if ev.ID != sent.ID {
+			t.Fatalf("got %s, want %s", ev.ID, sent.ID)
+		}
+	case <-ctx.Done():
+		t.Fatal("an append through another store on the file never reached the subscription")
+	}
+}
