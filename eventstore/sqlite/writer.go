@@ -165,8 +165,10 @@ type streamState struct {
 
 // commit runs a batch in one transaction. Each request is checked against
 // the stream's state as left by the requests before it, so optimistic
-// concurrency is exactly as strict as with one transaction per append; a
-// request that fails is rolled back to its savepoint and answered alone.
+// concurrency is exactly as strict as with one transaction per append. A
+// request that fails (conflict, reused id, cancelled) is refused before it
+// writes or rolled back to its savepoint, and answered alone; only a failure
+// of the transaction itself (disk full, I/O) fails the whole batch.
 func (w *writer) commit(batch []*appendRequest) {
 	replies := make([]appendReply, len(batch))
 	answer := func() {
