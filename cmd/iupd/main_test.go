@@ -205,19 +205,27 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
+	// Read the logs to their end before Wait, which closes the pipe.
+	var logLines []string
+	timeout := time.After(20 * time.Second)
+collect:
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				break collect
+			}
+			logLines = append(logLines, l)
+		case <-timeout:
+			_ = cmd.Process.Kill()
+			t.Fatal("no exit within 20s of SIGTERM")
 		}
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("no exit within 20s of SIGTERM")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
 	}
 	var msgs []string
-	for l := range lines {
+	for _, l := range logLines {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Fatalf("log line is not JSON: %q", l)

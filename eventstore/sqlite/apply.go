@@ -33,9 +33,10 @@ func (w *writer) current(stream string, state map[string]streamState) (streamSta
 	}
 	var st streamState
 	var rev int64
-	switch err := w.readStream.QueryRowContext(w.ctx, stream).Scan(&rev); err {
+	var hash string
+	switch err := w.readStream.QueryRowContext(w.ctx, stream).Scan(&rev, &hash); err {
 	case nil:
-		st = streamState{exists: true, revision: uint64(rev)}
+		st = streamState{exists: true, revision: uint64(rev), hash: hash}
 	case sql.ErrNoRows:
 	default:
 		return st, fmt.Errorf("sqlite event store: read stream: %w", mapErr(err))
@@ -47,7 +48,7 @@ func (w *writer) current(stream string, state map[string]streamState) (streamSta
 // apply writes one request inside the open transaction. The happy path costs
 // one INSERT per event and one stream upsert: stored ids are found by the
 // UNIQUE index refusing them, and only then looked up.
-func (w *writer) apply(req *appendRequest, state map[string]streamState, now time.Time) outcome {
+func (w *writer) apply(req *appendRequest, state map[string]streamState, now time.Time, digest *string) outcome {
 	cur, err := w.current(req.stream, state)
 	if err != nil {
 		return failed(err)
@@ -75,8 +76,10 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 			return failed(fmt.Errorf("sqlite event store: savepoint: %w", mapErr(err)))
 		}
 	}
-	pos, err := w.insert(req, first, lastRev, now)
+	before := *digest
+	pos, lastHash, err := w.insert(req, cur.hash, first, lastRev, now, digest)
 	if err != nil {
+		*digest = before // nothing of this request stays, so neither does its part of the chain
 		if !isConstraint(err) || !strings.Contains(err.Error(), "events.event_id") {
 			return failed(fmt.Errorf("sqlite event store: append: %w", mapErr(err)))
 		}
@@ -106,29 +109,35 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 		}
 	}
 	// The stream row follows its events; the foreign key is checked at commit.
-	if _, err := w.upsertStream.ExecContext(w.ctx, req.stream, int64(lastRev)); err != nil {
+	if _, err := w.upsertStream.ExecContext(w.ctx, req.stream, int64(lastRev), lastHash); err != nil {
 		return failed(fmt.Errorf("sqlite event store: update stream: %w", mapErr(err)))
 	}
-	state[req.stream] = streamState{exists: true, revision: lastRev}
+	state[req.stream] = streamState{exists: true, revision: lastRev, hash: lastHash}
 	return outcome{res: eventstore.AppendResult{Revision: lastRev, Position: toPosition(pos)}, fresh: true}
 }
 
-func (w *writer) insert(req *appendRequest, first, lastRev uint64, now time.Time) (int64, error) {
+// insert writes the request's events, each linked to the previous event of
+// its stream by hash and folded into the global chain (see eventstore/chain.go).
+func (w *writer) insert(req *appendRequest, prevHash string, first, lastRev uint64, now time.Time, digest *string) (int64, string, error) {
 	var pos int64
 	for i, ev := range req.events {
-		md := ev.Metadata
-		md.RecordedAt = now
-		w.mdBuf = appendMetadata(w.mdBuf[:0], md)
-		res, err := w.insertEvent.ExecContext(w.ctx, ev.ID[:], req.stream, int64(first)+int64(i), ev.Type,
-			ev.SchemaVersion, ev.Data, string(w.mdBuf), now.UnixNano(), int64(first), int64(lastRev))
+		rev := first + uint64(i)
+		ev.Metadata.RecordedAt = now
+		ev.Metadata.ContentHash, ev.Metadata.PrevHash = "", prevHash
+		ev.Metadata.ContentHash = eventstore.ContentHash(req.stream, rev, ev)
+		prevHash = ev.Metadata.ContentHash
+		*digest = eventstore.ChainNext(*digest, ev.Metadata.ContentHash)
+		w.mdBuf = appendMetadata(w.mdBuf[:0], ev.Metadata)
+		res, err := w.insertEvent.ExecContext(w.ctx, ev.ID[:], req.stream, int64(rev), ev.Type,
+			ev.SchemaVersion, ev.Data, string(w.mdBuf), now.UnixNano(), int64(first), int64(lastRev), *digest)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		if pos, err = res.LastInsertId(); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
-	return pos, nil
+	return pos, prevHash, nil
 }
 
 // retried reports whether the request's first event id is stored. If so,

@@ -28,7 +28,19 @@ func appendMetadata(buf []byte, md eventstore.Metadata) []byte {
 	}
 	buf = append(buf, `,"recorded_at":"`...)
 	buf = md.RecordedAt.AppendFormat(buf, time.RFC3339Nano)
-	return append(buf, `"}`...)
+	buf = append(buf, '"')
+	// Hex hashes never need escaping.
+	if md.ContentHash != "" {
+		buf = append(buf, `,"content_hash":"`...)
+		buf = append(buf, md.ContentHash...)
+		buf = append(buf, '"')
+	}
+	if md.PrevHash != "" {
+		buf = append(buf, `,"prev_hash":"`...)
+		buf = append(buf, md.PrevHash...)
+		buf = append(buf, '"')
+	}
+	return append(buf, '}')
 }
 
 // appendString quotes s as JSON; anything that would need escaping (or

@@ -10,11 +10,14 @@ import (
 // events.position is the rowid: strictly increasing because one writer
 // assigns it in commit order and rows are never deleted. The append_first and
 // append_last columns (revisions of the first and last event of the append
-// an event came with) let a retry be recognised as exactly that append.
+// an event came with) let a retry be recognised as exactly that append. The
+// chain column records the global chained digest at every event, so the
+// verifier can name the first event where a recomputation diverges.
 const schema = `
 CREATE TABLE IF NOT EXISTS streams (
-	stream   TEXT PRIMARY KEY,
-	revision INTEGER NOT NULL -- revision of the stream's last event
+	stream    TEXT PRIMARY KEY,
+	revision  INTEGER NOT NULL, -- revision of the stream's last event
+	last_hash TEXT    NOT NULL  -- its content hash: the next event links to it
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
 	position       INTEGER PRIMARY KEY,
@@ -28,6 +31,7 @@ CREATE TABLE IF NOT EXISTS events (
 	recorded_at    INTEGER NOT NULL, -- Unix nanoseconds, UTC
 	append_first   INTEGER NOT NULL,
 	append_last    INTEGER NOT NULL,
+	chain          TEXT    NOT NULL, -- chained digest of the log up to and including this event
 	UNIQUE (stream, revision)        -- also the index ReadStream uses
 );
 `

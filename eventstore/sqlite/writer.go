@@ -58,10 +58,12 @@ type writer struct {
 	ctx  context.Context // never cancelled: a caller's ctx must not abort a shared transaction
 	conn *sql.Conn
 
-	lookupID, readStream, upsertStream, insertEvent *sql.Stmt
+	lookupID, readStream, upsertStream, insertEvent, lastChain *sql.Stmt
 	beginTx, commitTx, rollback, dataVersion        *sql.Stmt
 	savepoint, release, rollbackTo                  *sql.Stmt
 
+	// digest is the chained digest at the last committed event.
+	digest string
 	// revs caches committed stream revisions: this goroutine is the only
 	// writer, so after a commit it knows them without asking SQLite.
 	revs    map[string]streamState
@@ -81,11 +83,12 @@ func newWriter(s *Store) (*writer, error) {
 		sql  string
 	}{
 		{&w.lookupID, `SELECT stream, revision, position, append_first, append_last FROM events WHERE event_id = ?`},
-		{&w.readStream, `SELECT revision FROM streams WHERE stream = ?`},
-		{&w.upsertStream, `INSERT INTO streams (stream, revision) VALUES (?, ?)
-			ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision`},
-		{&w.insertEvent, `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at, append_first, append_last)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.readStream, `SELECT revision, last_hash FROM streams WHERE stream = ?`},
+		{&w.upsertStream, `INSERT INTO streams (stream, revision, last_hash) VALUES (?, ?, ?)
+			ON CONFLICT (stream) DO UPDATE SET revision = excluded.revision, last_hash = excluded.last_hash`},
+		{&w.insertEvent, `INSERT INTO events (event_id, stream, revision, type, schema_version, data, metadata, recorded_at, append_first, append_last, chain)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.lastChain, `SELECT chain FROM events ORDER BY position DESC LIMIT 1`},
 		{&w.beginTx, `BEGIN IMMEDIATE`},
 		{&w.commitTx, `COMMIT`},
 		{&w.rollback, `ROLLBACK`},
@@ -157,10 +160,12 @@ func (w *writer) probe() error {
 	return nil
 }
 
-// streamState is a stream's revision as seen inside the open transaction.
+// streamState is a stream's revision as seen inside the open transaction,
+// with its last event's content hash, which the next event links to.
 type streamState struct {
 	exists   bool
 	revision uint64
+	hash     string
 }
 
 // commit runs a batch in one transaction. Each request is checked against
@@ -191,12 +196,13 @@ func (w *writer) commit(batch []*appendRequest) {
 	now := w.s.clock().UTC()
 	state := make(map[string]streamState)
 	written, events := 0, 0
+	digest := w.digest // the chain as this batch extends it; kept only if it commits
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			replies[i].err = err // nothing written for it
 			continue
 		}
-		out := w.apply(req, state, now)
+		out := w.apply(req, state, now, &digest)
 		if out.broken { // the transaction itself failed: nothing of it may commit
 			_, _ = w.rollback.ExecContext(w.ctx)
 			failAll(out.err)
@@ -213,6 +219,7 @@ func (w *writer) commit(batch []*appendRequest) {
 		failAll(fmt.Errorf("sqlite event store: commit: %w", mapErr(err)))
 		return
 	}
+	w.digest = digest
 	if len(w.revs)+len(state) > maxCachedStreams {
 		clear(w.revs)
 	}
@@ -245,6 +252,16 @@ func (w *writer) begin() error {
 	if v != w.version {
 		clear(w.revs)
 		w.version = v
+		// The chain's head is read again too: another connection may have
+		// appended (and extended it) since.
+		switch err := w.lastChain.QueryRowContext(w.ctx).Scan(&w.digest); err {
+		case nil:
+		case sql.ErrNoRows:
+			w.digest = ""
+		default:
+			_, _ = w.rollback.ExecContext(w.ctx)
+			return fmt.Errorf("sqlite event store: read chain head: %w", mapErr(err))
+		}
 	}
 	return nil
 }

@@ -178,6 +178,7 @@ func (h *harness) testMetadata(t *testing.T) {
 	got := mustRead(t, s, stream, eventstore.ReadStreamOptions{})[0].Metadata
 	want := ev.Metadata
 	want.RecordedAt = got.RecordedAt
+	want.ContentHash, want.PrevHash = got.ContentHash, got.PrevHash // the store's, checked by the chain test
 	if got != want {
 		t.Fatalf("metadata = %+v, want %+v", got, want)
 	}

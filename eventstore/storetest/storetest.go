@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory, opts Options) {
 	t.Run("metadata round-trips with recorded-at from the clock", h.testMetadata)
 	t.Run("subscription hand-off has no gap or duplicate", h.testSubscriptionHandOff)
 	t.Run("subscription ends when its context is done", h.testSubscriptionCancel)
+	t.Run("every event is hashed and linked to its stream's previous event", h.testHashChain)
 }
 
 type harness struct {
