@@ -59,8 +59,8 @@ type writer struct {
 	conn *sql.Conn
 
 	lookupID, readStream, upsertStream, insertEvent, lastChain *sql.Stmt
-	beginTx, commitTx, rollback, dataVersion        *sql.Stmt
-	savepoint, release, rollbackTo                  *sql.Stmt
+	beginTx, commitTx, rollback, dataVersion                   *sql.Stmt
+	savepoint, release, rollbackTo                             *sql.Stmt
 
 	// digest is the chained digest at the last committed event.
 	digest string
