@@ -1,0 +1,240 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/bus"
+)
+
+// projector runs one projection. mu is held while a batch is applied to the
+// active namespace, so a rebuild can switch namespaces between batches.
+type projector struct {
+	rt    *Runtime
+	p     projections.Projection
+	fence projections.Fence
+
+	mu      sync.Mutex
+	rebuild sync.Mutex // one rebuild at a time
+
+	state   sync.Mutex // guards the fields below, read by WaitFor and Lag
+	ns      projections.Namespace
+	cp      eventstore.Position
+	lastAt  time.Time // recorded-at of the last applied event, zero if unknown
+	changed chan struct{}
+	parked  []Parked
+}
+
+func newProjector(rt *Runtime, p projections.Projection, fence projections.Fence) *projector {
+	return &projector{rt: rt, p: p, fence: fence, changed: make(chan struct{})}
+}
+
+// snapshot returns the checkpoint of the active namespace and a channel
+// closed when it next moves.
+func (p *projector) snapshot() (eventstore.Position, <-chan struct{}) {
+	p.state.Lock()
+	defer p.state.Unlock()
+	return p.cp, p.changed
+}
+
+func (p *projector) namespace() projections.Namespace {
+	p.state.Lock()
+	defer p.state.Unlock()
+	return p.ns
+}
+
+// advance records that the active namespace ns reached cp.
+func (p *projector) advance(ns projections.Namespace, cp eventstore.Position, at time.Time) {
+	p.state.Lock()
+	defer p.state.Unlock()
+	if ns != p.ns {
+		return
+	}
+	p.cp = cp
+	if !at.IsZero() {
+		p.lastAt = at
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// switchTo makes ns (at checkpoint cp) the active namespace.
+func (p *projector) switchTo(ns projections.Namespace, cp eventstore.Position, at time.Time) {
+	p.state.Lock()
+	p.ns = ns
+	p.state.Unlock()
+	p.advance(ns, cp, at)
+}
+
+// prepare resolves the active namespace, rebuilding when there is none or
+// it holds another version of the projection.
+func (p *projector) prepare(ctx context.Context) error {
+	views := p.rt.cfg.Views
+	ns, err := views.Active(ctx, p.p.Name)
+	if err != nil {
+		return fmt.Errorf("projection %s: active namespace: %w", p.p.Name, err)
+	}
+	if ns == "" || !strings.HasPrefix(string(ns), string(p.p.Namespace(""))) {
+		// The old version keeps serving until the new one is built, and is
+		// dropped after the switch.
+		p.switchTo(ns, eventstore.Start, time.Time{})
+		p.rt.log.Info("building view", "projection", p.p.Name, "version", p.p.Version, "previous", string(ns))
+		return p.rt.Rebuild(ctx, p.p.Name)
+	}
+	cp, _, err := views.Checkpoint(ctx, ns)
+	if err != nil {
+		return fmt.Errorf("projection %s: checkpoint: %w", p.p.Name, err)
+	}
+	p.switchTo(ns, cp, time.Time{})
+	return nil
+}
+
+// catchUp applies everything in the log after the active checkpoint.
+func (p *projector) catchUp(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ns := p.namespace()
+	cp, _ := p.snapshot()
+	_, _, err := p.drain(ctx, ns, cp)
+	return err
+}
+
+// drain applies pages of the log after cp to ns until the head, and
+// returns the new checkpoint and the recorded-at of its event (zero when
+// nothing was applied).
+func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp eventstore.Position) (eventstore.Position, time.Time, error) {
+	var at time.Time
+	for {
+		page, err := p.rt.cfg.Events.ReadAll(ctx, cp, p.rt.cfg.BatchSize)
+		if err != nil {
+			return cp, at, fmt.Errorf("projection %s: read log: %w", p.p.Name, err)
+		}
+		if len(page) == 0 {
+			return cp, at, nil
+		}
+		if err := p.applyRun(ctx, ns, cp, page); err != nil {
+			return cp, at, err
+		}
+		cp, at = page[len(page)-1].Position, page[len(page)-1].Metadata.RecordedAt
+	}
+}
+
+// consume applies the feed until ctx ends, the feed closes or the
+// projection is fenced off.
+func (p *projector) consume(ctx context.Context, feed <-chan *message.Message) error {
+	for {
+		var msg *message.Message
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-feed:
+			if !ok {
+				return nil
+			}
+			msg = m
+		}
+		err := p.handle(ctx, msg)
+		switch {
+		case err == nil:
+			msg.Ack()
+		case errors.Is(err, projections.ErrFenced):
+			msg.Nack()
+			p.rt.log.Warn("projection fenced off, stopping its consumer", "projection", p.p.Name)
+			return nil
+		case ctx.Err() != nil:
+			return nil
+		default:
+			p.rt.log.Error("projection batch failed, will retry", "projection", p.p.Name, "err", err)
+			if sleep(ctx, p.rt.cfg.Retry.Max) != nil {
+				return nil
+			}
+			msg.Nack()
+		}
+	}
+}
+
+// handle applies one message: a duplicate is skipped, a gap is filled from
+// the event store, then the message's new events are applied.
+func (p *projector) handle(ctx context.Context, msg *message.Message) error {
+	b, err := bus.Decode(msg)
+	if err != nil {
+		// Unreadable: the next message fills the gap from the store.
+		p.rt.log.Error("dropping unreadable bus message", "projection", p.p.Name, "err", err)
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		ns := p.namespace()
+		cp, _ := p.snapshot()
+		if !cp.Before(b.Last()) {
+			p.rt.metrics.duplicates.WithLabelValues(p.p.Name).Inc()
+			return nil
+		}
+		run, err := p.runAfter(ctx, cp, b)
+		if err != nil {
+			return err
+		}
+		err = p.applyRun(ctx, ns, cp, run)
+		if !errors.Is(err, projections.ErrCheckpointMoved) || attempt > 2 {
+			return err
+		}
+		// Someone else moved the checkpoint: re-read it and skip what is applied.
+		stored, _, cerr := p.rt.cfg.Views.Checkpoint(ctx, ns)
+		if cerr != nil {
+			return cerr
+		}
+		p.advance(ns, stored, time.Time{})
+	}
+}
+
+// runAfter returns the events after cp up to the batch's end: the gap
+// between cp and the batch read from the store, then the batch's own.
+func (p *projector) runAfter(ctx context.Context, cp eventstore.Position, b bus.Batch) ([]eventstore.RecordedEvent, error) {
+	var run []eventstore.RecordedEvent
+	if cp.Before(b.Prev) {
+		p.rt.metrics.gaps.WithLabelValues(p.p.Name).Inc()
+		after := cp
+		for after.Before(b.Prev) {
+			page, err := p.rt.cfg.Events.ReadAll(ctx, after, p.rt.cfg.BatchSize)
+			if err != nil {
+				return nil, fmt.Errorf("projection %s: fill gap: %w", p.p.Name, err)
+			}
+			if len(page) == 0 {
+				return nil, fmt.Errorf("projection %s: the log ends before %s, which the bus says exists", p.p.Name, b.Prev)
+			}
+			for _, ev := range page {
+				if b.Prev.Before(ev.Position) {
+					break
+				}
+				run = append(run, ev)
+			}
+			after = page[len(page)-1].Position
+		}
+	}
+	for _, ev := range b.Events {
+		if cp.Before(ev.Position) {
+			run = append(run, ev)
+		}
+	}
+	return run, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,208 @@
+// Package runtime runs projections: it builds each view from the event log,
+// keeps it current from the bus with checkpointed batches, rebuilds it into
+// a fresh namespace on demand or on a version bump, parks events that keep
+// failing, and reports how far each view lags the log.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections"
+)
+
+// Subscriber opens a projection's feed of bus messages, in log order, one
+// in flight at a time (each waits for the previous one's ack).
+type Subscriber interface {
+	Subscribe(ctx context.Context, projection string) (<-chan *message.Message, error)
+}
+
+// Retry bounds how often an event whose Apply fails is tried again before
+// it is parked, and the backoff between tries.
+type Retry struct {
+	Attempts int           // tries in all, default 5
+	Base     time.Duration // first pause, default 50ms, doubled each try
+	Max      time.Duration // longest pause, default 2s
+}
+
+func (r Retry) pause(attempt int) time.Duration {
+	d := r.Base << attempt
+	if d <= 0 || d > r.Max {
+		d = r.Max
+	}
+	return d
+}
+
+// Config wires a runtime. Events, Codec, Views, Bus, Registerer and at least
+// one projection are required.
+type Config struct {
+	Events      eventstore.Store
+	Codec       eventstore.Codec
+	Views       projections.Store
+	Bus         Subscriber
+	Projections []projections.Projection
+	// Fences gives each projection's fencing token; nil means the zero
+	// Fence for all (the embedded single process).
+	Fences     func(projection string) projections.Fence
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger // default slog.Default()
+	BatchSize  int          // events per Apply, default 500
+	Retry      Retry
+	// LagInterval is how often the lag gauges are refreshed, default 1s.
+	LagInterval time.Duration
+	Clock       func() time.Time // stamps parked events, default time.Now
+}
+
+// Runtime runs a fixed set of projections.
+type Runtime struct {
+	cfg        Config
+	decoder    *eventstore.DomainLog
+	metrics    *metrics
+	log        *slog.Logger
+	projectors map[string]*projector
+	names      []string
+	wg         sync.WaitGroup
+	errMu      sync.Mutex
+	errs       []error
+}
+
+// New checks cfg and returns a runtime; Start runs it.
+func New(cfg Config) (*Runtime, error) {
+	switch {
+	case cfg.Events == nil:
+		return nil, errors.New("projection runtime: no event store")
+	case cfg.Codec == nil:
+		return nil, errors.New("projection runtime: no codec")
+	case cfg.Views == nil:
+		return nil, errors.New("projection runtime: no read-model store")
+	case cfg.Bus == nil:
+		return nil, errors.New("projection runtime: no bus")
+	case cfg.Registerer == nil:
+		return nil, errors.New("projection runtime: no metrics registerer")
+	case len(cfg.Projections) == 0:
+		return nil, errors.New("projection runtime: no projections")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 500
+	}
+	if cfg.Retry.Attempts <= 0 {
+		cfg.Retry.Attempts = 5
+	}
+	if cfg.Retry.Base <= 0 {
+		cfg.Retry.Base = 50 * time.Millisecond
+	}
+	if cfg.Retry.Max <= 0 {
+		cfg.Retry.Max = 2 * time.Second
+	}
+	if cfg.LagInterval <= 0 {
+		cfg.LagInterval = time.Second
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runtime{
+		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), metrics: m,
+		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{},
+	}
+	for _, p := range cfg.Projections {
+		if p.Name == "" || p.Apply == nil {
+			return nil, fmt.Errorf("projection runtime: projection %q has no name or no Apply", p.Name)
+		}
+		if _, dup := r.projectors[p.Name]; dup {
+			return nil, fmt.Errorf("projection runtime: projection %q listed twice", p.Name)
+		}
+		var fence projections.Fence
+		if cfg.Fences != nil {
+			fence = cfg.Fences(p.Name)
+		}
+		r.projectors[p.Name] = newProjector(r, p, fence)
+		r.names = append(r.names, p.Name)
+	}
+	return r, nil
+}
+
+// Start brings every view up to the head of the log (rebuilding those with
+// no active namespace or an older version), subscribes each projection to
+// the bus, and returns; the projections then run live until ctx ends.
+// Wait returns once they have stopped.
+func (r *Runtime) Start(ctx context.Context) error {
+	feeds := make(map[string]<-chan *message.Message, len(r.names))
+	for _, name := range r.names {
+		if err := r.projectors[name].prepare(ctx); err != nil {
+			return err
+		}
+		// Subscribe before catching up, so nothing appended in between is
+		// missed: what the catch-up already applied arrives as duplicates.
+		feed, err := r.cfg.Bus.Subscribe(ctx, name)
+		if err != nil {
+			return fmt.Errorf("projection %s: subscribe: %w", name, err)
+		}
+		feeds[name] = feed
+	}
+	for _, name := range r.names {
+		p := r.projectors[name]
+		if err := p.catchUp(ctx); err != nil {
+			return err
+		}
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if err := p.consume(ctx, feeds[name]); err != nil {
+				r.errMu.Lock()
+				r.errs = append(r.errs, err)
+				r.errMu.Unlock()
+			}
+		}()
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.exportLag(ctx)
+	}()
+	return nil
+}
+
+// Wait blocks until every projection has stopped and returns what stopped
+// them, other than the end of Start's context.
+func (r *Runtime) Wait() error {
+	r.wg.Wait()
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	return errors.Join(r.errs...)
+}
+
+func (r *Runtime) projector(name string) (*projector, error) {
+	p, ok := r.projectors[name]
+	if !ok {
+		return nil, fmt.Errorf("projection runtime: unknown projection %q", name)
+	}
+	return p, nil
+}
+
+// Low is the lowest checkpoint over all projections: where the embedded
+// forwarder starts publishing.
+func (r *Runtime) Low(_ context.Context) (eventstore.Position, error) {
+	var low eventstore.Position
+	for i, name := range r.names {
+		cp, _ := r.projectors[name].snapshot()
+		if i == 0 || cp.Before(low) {
+			low = cp
+		}
+	}
+	return low, nil
+}
