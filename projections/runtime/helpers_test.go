@@ -268,3 +268,18 @@ func metric(t testing.TB, reg *prometheus.Registry, name, projection string) flo
 	}
 	return 0
 }
+
+func newGoChannel() *bus.GoChannel      { return bus.NewGoChannel(nil) }
+func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+// forward runs a forwarder from the runtime's lowest checkpoint until ctx ends.
+func forward(ctx context.Context, t testing.TB, events eventstore.Store, pub runtime.Publisher, rt *runtime.Runtime) {
+	fwd, err := runtime.NewForwarder(events, pub, rt.Low, nil)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	if err := fwd.Run(ctx); err != nil {
+		t.Errorf("forwarder: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -23,7 +24,8 @@ type projector struct {
 	fence projections.Fence
 
 	mu      sync.Mutex
-	rebuild sync.Mutex // one rebuild at a time
+	rebuild sync.Mutex  // one rebuild at a time
+	fenced  atomic.Bool // the consumer stopped: another projector holds the lease
 
 	state   sync.Mutex // guards the fields below, read by WaitFor and Lag
 	ns      projections.Namespace
@@ -147,6 +149,7 @@ func (p *projector) consume(ctx context.Context, feed <-chan *message.Message) e
 			msg.Ack()
 		case errors.Is(err, projections.ErrFenced):
 			msg.Nack()
+			p.fenced.Store(true)
 			p.rt.log.Warn("projection fenced off, stopping its consumer", "projection", p.p.Name)
 			return nil
 		case ctx.Err() != nil:

@@ -142,13 +142,24 @@ func New(cfg Config) (*Runtime, error) {
 // Wait returns once they have stopped.
 func (r *Runtime) Start(ctx context.Context) error {
 	feeds := make(map[string]<-chan *message.Message, len(r.names))
+	unsubscribe := make(map[string]context.CancelFunc, len(r.names))
+	defer func() {
+		for _, cancel := range unsubscribe {
+			cancel() // only those not handed to a running consumer
+		}
+	}()
 	for _, name := range r.names {
 		if err := r.projectors[name].prepare(ctx); err != nil {
 			return err
 		}
 		// Subscribe before catching up, so nothing appended in between is
 		// missed: what the catch-up already applied arrives as duplicates.
-		feed, err := r.cfg.Bus.Subscribe(ctx, name)
+		// Each feed has its own context: a consumer that stops (fenced off)
+		// must leave the bus, or a GoChannel publish waits for its ack
+		// forever and stalls every other projection.
+		subCtx, cancel := context.WithCancel(ctx)
+		unsubscribe[name] = cancel
+		feed, err := r.cfg.Bus.Subscribe(subCtx, name)
 		if err != nil {
 			return fmt.Errorf("projection %s: subscribe: %w", name, err)
 		}
@@ -159,9 +170,14 @@ func (r *Runtime) Start(ctx context.Context) error {
 		if err := p.catchUp(ctx); err != nil {
 			return err
 		}
+	}
+	for _, name := range r.names {
+		p, cancel := r.projectors[name], unsubscribe[name]
+		delete(unsubscribe, name)
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
+			defer cancel()
 			if err := p.consume(ctx, feeds[name]); err != nil {
 				r.errMu.Lock()
 				r.errs = append(r.errs, err)
@@ -205,4 +221,11 @@ func (r *Runtime) Low(_ context.Context) (eventstore.Position, error) {
 		}
 	}
 	return low, nil
+}
+
+// Fenced reports whether projection name's consumer stopped because its
+// fence no longer holds the lease (another projector took over).
+func (r *Runtime) Fenced(name string) bool {
+	p, ok := r.projectors[name]
+	return ok && p.fenced.Load()
 }
