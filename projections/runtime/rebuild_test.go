@@ -1,0 +1,177 @@
+package runtime_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/sqlite"
+	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/memstore"
+	"github.com/iup-platform/iup/projections/runtime"
+)
+
+func TestRebuildServesTheOldViewThenSwitchesAndDropsIt(t *testing.T) {
+	events := openEvents(t)
+	w := newWriter(t, events, 8)
+	w.append(100)
+	// gated blocks its Apply while the gate is set, to catch the rebuild
+	// halfway.
+	var gate atomic.Pointer[chan struct{}]
+	gated := counter
+	gated.Name = "gated"
+	gated.Apply = func(tx projections.Tx, ev projections.Event) error {
+		if g := gate.Load(); g != nil {
+			<-*g
+		}
+		return counter.Apply(tx, ev)
+	}
+	s := start(t, events, memstore.New(), gated)
+	ctx := context.Background()
+	before, err := s.rt.Reader(ctx, "gated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldDocs := documents(t, s.views, before.Namespace())
+
+	release := make(chan struct{})
+	gate.Store(&release)
+	done := make(chan error, 1)
+	go func() { done <- s.rt.Rebuild(ctx, "gated") }()
+	time.Sleep(50 * time.Millisecond)
+	during, err := s.rt.Reader(ctx, "gated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during.Namespace() != before.Namespace() {
+		t.Fatal("reads left the old namespace before the rebuild caught up")
+	}
+	if got := documents(t, s.views, during.Namespace()); len(got) != len(oldDocs) {
+		t.Fatal("the old namespace stopped serving during the rebuild")
+	}
+	gate.Store(nil)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.rt.Reader(ctx, "gated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Namespace() == before.Namespace() {
+		t.Fatal("the rebuild did not switch namespaces")
+	}
+	if active, _ := s.views.Active(ctx, "gated"); active != after.Namespace() {
+		t.Fatalf("active pointer %s, reader %s", active, after.Namespace())
+	}
+	if left := documents(t, s.views, before.Namespace()); len(left) != 0 {
+		t.Fatalf("the old namespace still holds %d documents", len(left))
+	}
+	// Live updates go on into the new namespace.
+	last := w.append(100)
+	waitFor(t, s.rt, "gated", last)
+	sameDocuments(t, "gated", documents(t, s.views, after.Namespace()), cleanBuild(t, events, counter))
+}
+
+func TestAVersionBumpRebuildsOnStart(t *testing.T) {
+	events := openEvents(t)
+	views := memstore.New()
+	w := newWriter(t, events, 9)
+	w.append(50)
+	first := startByHand(t, events, views, counter)
+	v1, err := first.rt.Reader(context.Background(), "counter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.append(50)
+	bumped := counter
+	bumped.Version = 2
+	second := startByHand(t, events, views, bumped)
+	active, _ := views.Active(context.Background(), "counter")
+	if !strings.HasPrefix(string(active), "counter.v2.") {
+		t.Fatalf("active namespace %s after the bump, want version 2", active)
+	}
+	if left := documents(t, views, v1.Namespace()); len(left) != 0 {
+		t.Fatalf("version 1 still holds %d documents", len(left))
+	}
+	sameDocuments(t, "counter", activeDocuments(t, views, "counter"), cleanBuild(t, events, counter))
+	// The same version again reuses the view: no rebuild.
+	third := startByHand(t, events, views, bumped)
+	if again, _ := views.Active(context.Background(), "counter"); again != active {
+		t.Fatalf("restart at the same version rebuilt: %s -> %s", active, again)
+	}
+	_ = second
+	_ = third
+}
+
+func TestLagCountsEventsAndSeconds(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	tick := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	events := openEvents(t, sqlite.WithClock(clock))
+	w := newWriter(t, events, 10)
+	w.append(3)
+	h := startByHand(t, events, memstore.New(), counter)
+	lag, err := h.rt.Lag(context.Background(), "counter")
+	if err != nil || lag != (runtime.Lag{}) {
+		t.Fatalf("caught up: lag %+v, %v", lag, err)
+	}
+	for range 5 {
+		tick(10 * time.Second)
+		w.append(1)
+	}
+	lag, err = h.rt.Lag(context.Background(), "counter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lag.Events != 5 || lag.Seconds != 50 {
+		t.Fatalf("lag %+v, want 5 events and 50 seconds", lag)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for metric(t, h.reg, "iup_projection_lag_events", "counter") != 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e, s := metric(t, h.reg, "iup_projection_lag_events", "counter"), metric(t, h.reg, "iup_projection_lag_seconds", "counter"); e != 5 || s != 50 {
+		t.Fatalf("gauges: %v events, %v seconds", e, s)
+	}
+	h.send(t, readLog(t, events), 4, 8)
+	if lag, _ := h.rt.Lag(context.Background(), "counter"); lag != (runtime.Lag{}) {
+		t.Fatalf("lag after catching up: %+v", lag)
+	}
+}
+
+func TestNewRefusesMissingDependencies(t *testing.T) {
+	events := openEvents(t)
+	full := func() runtime.Config {
+		return config(events, memstore.New(), handBus{}, newRegistry(), counter)
+	}
+	for name, change := range map[string]func(*runtime.Config){
+		"events":      func(c *runtime.Config) { c.Events = nil },
+		"codec":       func(c *runtime.Config) { c.Codec = nil },
+		"views":       func(c *runtime.Config) { c.Views = nil },
+		"bus":         func(c *runtime.Config) { c.Bus = nil },
+		"registerer":  func(c *runtime.Config) { c.Registerer = nil },
+		"projections": func(c *runtime.Config) { c.Projections = nil },
+		"twice":       func(c *runtime.Config) { c.Projections = append(c.Projections, counter) },
+		"no apply":    func(c *runtime.Config) { c.Projections = []projections.Projection{{Name: "x"}} },
+	} {
+		cfg := full()
+		change(&cfg)
+		if _, err := runtime.New(cfg); err == nil {
+			t.Errorf("New without %s succeeded", name)
+		}
+	}
+	if _, err := runtime.New(full()); err != nil {
+		t.Fatalf("a full config was refused: %v", err)
+	}
+	if _, err := runtime.NewForwarder(nil, newGoChannel(), func(context.Context) (ep, error) { return ep{}, nil }, nil); err == nil {
+		t.Error("a forwarder without an event store was made")
+	}
+}
+
+type ep = eventstore.Position
