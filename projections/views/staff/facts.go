@@ -1,0 +1,360 @@
+package staff
+
+import (
+	"slices"
+	"time"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/domain/roster"
+	"github.com/iup-platform/iup/domain/setup"
+	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/views/relations"
+)
+
+// Helper documents, never served. They hold ids, dates, statuses and
+// flags only: nothing here survives a cull in another form.
+func indexKey(t string) string            { return "facts/" + t + "/index" }
+func yearKey(t, sy string) string         { return "facts/" + t + "/year/" + sy }
+func studentKey(t, id string) string      { return "facts/" + t + "/student/" + id }
+func roundKey(t, id string) string        { return "facts/" + t + "/round/" + id }
+func courseRoundsKey(t, id string) string { return "facts/" + t + "/course-rounds/" + id }
+func schoolKey(t, id string) string       { return "facts/" + t + "/school/" + id }
+
+// index lists what a change of a whole term must revisit.
+type index struct {
+	Terms   []domain.TermRef `json:"terms"`
+	Mentors []string         `json:"mentors"`
+	Schools []string         `json:"schools"`
+}
+
+// year lists the courses of a school year.
+type year struct {
+	Courses []string `json:"courses"`
+}
+
+// school lists every student ever placed at a school.
+type school struct {
+	Students []string `json:"students"`
+}
+
+// courseRounds lists a course's rounds in the order they were created.
+type courseRounds struct {
+	Rounds []string `json:"rounds"`
+}
+
+// studentFacts is what the staff views know of a student beyond relations.
+type studentFacts struct {
+	// Schools are the student's placements (ID is the school).
+	Schools     []relations.Period `json:"schools"`
+	Plans       []planFact         `json:"plans"`
+	Conferences []conferenceFact   `json:"conferences"`
+	Risks       []riskFact         `json:"risks"`
+}
+
+type planFact struct {
+	ID        string         `json:"id"`
+	Term      domain.TermRef `json:"term"`
+	Status    string         `json:"status"`
+	Published bool           `json:"published"` // ever published: a written IUP exists
+	Legacy    bool           `json:"legacy"`    // an old plan was uploaded
+}
+
+type conferenceFact struct {
+	ID     string         `json:"id"`
+	Term   domain.TermRef `json:"term"`
+	Status string         `json:"status"`
+	At     time.Time      `json:"at"`
+}
+
+type riskFact struct {
+	Subject  string         `json:"subject"`
+	Term     domain.TermRef `json:"term"`
+	CourseID string         `json:"course_id"`
+	Grade    int            `json:"grade"`
+	DutyYear bool           `json:"duty_year"`
+}
+
+// roundFact is a round and its entries (sorted by student).
+type roundFact struct {
+	ID             string         `json:"id"`
+	Seq            uint64         `json:"seq"` // log position of creation: orders rounds
+	CourseID       string         `json:"course_id"`
+	Term           domain.TermRef `json:"term"`
+	Title          string         `json:"title"`
+	Steps          []string       `json:"steps"`
+	FreeText       bool           `json:"free_text"`
+	SelfAssessment bool           `json:"self_assessment"`
+	Published      bool           `json:"published"`
+	PublishAt      *time.Time     `json:"publish_at"`
+	Entries        []entryFact    `json:"entries"`
+}
+
+type entryFact struct {
+	StudentID   string `json:"student_id"`
+	Level       string `json:"level"`
+	Comment     bool   `json:"comment"`
+	SelfLevel   string `json:"self_level"`
+	SelfComment bool   `json:"self_comment"`
+	Amended     bool   `json:"amended"`
+	Withdrawn   bool   `json:"withdrawn"`
+}
+
+// written reports whether the teacher's omdöme exists: a level or a comment.
+func (e entryFact) written() bool { return !e.Withdrawn && (e.Level != "" || e.Comment) }
+
+// dirty names what an event changed, for the views to re-render.
+type dirty struct {
+	people  map[string]bool                    // a student's roster facts: every document of theirs
+	work    map[string]map[domain.TermRef]bool // a student's content in a term
+	courses map[string]bool                    // a course's roster or rounds: all its terms
+	terms   map[domain.TermRef]bool            // a term's dates or existence: every document of it
+}
+
+func newDirty() *dirty {
+	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, terms: map[domain.TermRef]bool{}}
+}
+
+func (d *dirty) empty() bool {
+	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.terms) == 0
+}
+
+func (d *dirty) student(id string, terms ...domain.TermRef) {
+	if d.work[id] == nil {
+		d.work[id] = map[domain.TermRef]bool{}
+	}
+	for _, t := range terms {
+		d.work[id][t] = true
+	}
+}
+
+// commentPresent reads a comment field: a culled event arrives with the
+// text emptied, and the comment it carried still exists as far as the
+// view's flags go, so live and rebuilt views agree.
+func commentPresent(text string, ev projections.Event) bool { return text != "" || ev.Culled }
+
+// fold records the event's facts and returns what it changed.
+func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
+	d := newDirty()
+	var err error
+	switch e := ev.Event.(type) {
+	case roster.StudentRegistered:
+		d.people[e.StudentID] = true
+		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
+	case roster.StudentMoved:
+		d.people[e.StudentID] = true
+		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
+	case roster.StudentRenamed:
+		d.people[e.StudentID] = true
+	case roster.StudentDetailsChanged:
+		d.people[e.StudentID] = true
+	case roster.StudentProtectionChanged:
+		d.people[e.StudentID] = true
+	case roster.StudentLeft:
+		d.people[e.StudentID] = true
+	case roster.MentorAssigned:
+		d.people[e.StudentID] = true
+		err = update(tx, indexKey(t), func(x *index) { x.Mentors = addSorted(x.Mentors, e.StaffID) })
+	case roster.MentorEnded:
+		d.people[e.StudentID] = true
+	case roster.CourseCreated:
+		d.courses[e.CourseID] = true
+		err = update(tx, yearKey(t, e.Term.SchoolYear), func(y *year) { y.Courses = addSorted(y.Courses, e.CourseID) })
+		if err == nil {
+			err = addTerms(tx, t, d, courseTerms(e.Term, e.WholeYear)...)
+		}
+	case roster.CourseTeacherAssigned:
+		d.courses[e.CourseID] = true
+	case roster.CourseTeacherEnded:
+		d.courses[e.CourseID] = true
+	case roster.StudentsEnrolled:
+		d.courses[e.CourseID] = true
+	case roster.StudentsUnenrolled:
+		d.courses[e.CourseID] = true
+	case setup.SchoolYearCreated:
+		var terms []domain.TermRef
+		for _, tm := range e.Terms {
+			terms = append(terms, domain.TermRef{SchoolYear: e.SchoolYearID, Kind: tm.Kind})
+		}
+		err = addTerms(tx, t, d, terms...)
+		for _, tm := range terms {
+			d.terms[tm] = true
+		}
+	case setup.TermDatesChanged:
+		d.terms[domain.TermRef{SchoolYear: e.SchoolYearID, Kind: e.Kind}] = true
+	default:
+		return foldContent(tx, t, ev)
+	}
+	return d, err
+}
+
+// courseTerms are the terms a course runs in: its term, or both terms of
+// its school year when it runs the whole year.
+func courseTerms(term domain.TermRef, wholeYear bool) []domain.TermRef {
+	if wholeYear || term.Kind == "" {
+		return []domain.TermRef{{SchoolYear: term.SchoolYear, Kind: domain.HT}, {SchoolYear: term.SchoolYear, Kind: domain.VT}}
+	}
+	return []domain.TermRef{term}
+}
+
+// place starts a student's placement at a school from day from, ending
+// the open one; a repeated registration at the same school adds nothing.
+func place(tx projections.Tx, t, studentID, schoolID string, from domain.Date, d *dirty) error {
+	if err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+		for i := range f.Schools {
+			if f.Schools[i].To.IsZero() {
+				if f.Schools[i].ID == schoolID {
+					return
+				}
+				f.Schools[i].To = from
+			}
+		}
+		f.Schools = append(f.Schools, relations.Period{ID: schoolID, From: from})
+	}); err != nil {
+		return err
+	}
+	if err := update(tx, schoolKey(t, schoolID), func(s *school) { s.Students = addSorted(s.Students, studentID) }); err != nil {
+		return err
+	}
+	return update(tx, indexKey(t), func(x *index) { x.Schools = addSorted(x.Schools, schoolID) })
+}
+
+// addTerms records terms in the index; a term seen for the first time
+// makes every document of it dirty.
+func addTerms(tx projections.Tx, t string, d *dirty, terms ...domain.TermRef) error {
+	return update(tx, indexKey(t), func(x *index) {
+		for _, tm := range terms {
+			i, found := slices.BinarySearchFunc(x.Terms, tm, compareTerms)
+			if !found {
+				x.Terms = slices.Insert(x.Terms, i, tm)
+				d.terms[tm] = true
+			}
+		}
+	})
+}
+
+func compareTerms(a, b domain.TermRef) int {
+	switch {
+	case termLess(a, b):
+		return -1
+	case termLess(b, a):
+		return 1
+	}
+	return 0
+}
+
+// entry changes one student's entry in a round and marks it dirty.
+func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, change func(*entryFact)) error {
+	return update(tx, roundKey(t, roundID), func(r *roundFact) {
+		r.ID = roundID
+		i, found := slices.BinarySearchFunc(r.Entries, studentID, func(e entryFact, id string) int {
+			return compareStrings(e.StudentID, id)
+		})
+		if !found {
+			r.Entries = slices.Insert(r.Entries, i, entryFact{StudentID: studentID})
+		}
+		change(&r.Entries[i])
+		d.student(studentID, r.Term)
+		d.courses[r.CourseID] = true
+	})
+}
+
+// assessmentFacts folds the round and entry events.
+func assessmentFacts(tx projections.Tx, t string, ev projections.Event, d *dirty) (bool, error) {
+	round := func(id string, change func(*roundFact)) error {
+		return update(tx, roundKey(t, id), func(r *roundFact) {
+			r.ID = id
+			change(r)
+			d.courses[r.CourseID] = true
+		})
+	}
+	var err error
+	switch e := ev.Event.(type) {
+	case assessment.RoundCreated:
+		err = round(e.RoundID, func(r *roundFact) {
+			r.Seq, r.CourseID, r.Term, r.Title, r.FreeText, r.SelfAssessment = ev.Position.Commit, e.CourseID, e.Term, e.Title, e.FreeText, e.SelfAssessment
+			r.Steps = nil
+			for _, s := range e.Steps {
+				r.Steps = append(r.Steps, s.Key)
+			}
+		})
+		if err == nil {
+			err = update(tx, courseRoundsKey(t, e.CourseID), func(c *courseRounds) {
+				if !slices.Contains(c.Rounds, e.RoundID) {
+					c.Rounds = append(c.Rounds, e.RoundID)
+				}
+			})
+		}
+		if err == nil {
+			err = addTerms(tx, t, d, e.Term)
+		}
+	case assessment.RoundPublished:
+		at := e.PublishAt.UTC()
+		err = round(e.RoundID, func(r *roundFact) { r.Published, r.PublishAt = true, &at })
+	case assessment.RoundUnpublished:
+		err = round(e.RoundID, func(r *roundFact) { r.Published, r.PublishAt = false, nil })
+	case assessment.RoundSelfAssessmentChanged:
+		err = round(e.RoundID, func(r *roundFact) { r.SelfAssessment = e.Allowed })
+	case assessment.EntryLevelSet:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Level, x.Withdrawn = e.Level, false })
+	case assessment.EntryCommentSet:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Comment, x.Withdrawn = commentPresent(e.Comment, ev), false })
+	case assessment.SelfLevelSet:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.SelfLevel = e.Level })
+	case assessment.SelfCommentSet:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.SelfComment = commentPresent(e.Comment, ev) })
+	case assessment.EntryAmended:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) {
+			x.Amended = true
+			switch e.Field {
+			case assessment.FieldLevel:
+				x.Level, x.Withdrawn = e.Level, false
+			case assessment.FieldComment:
+				x.Comment, x.Withdrawn = commentPresent(e.Comment, ev), false
+			case assessment.FieldSelfLevel:
+				x.SelfLevel = e.Level
+			case assessment.FieldSelfComment:
+				x.SelfComment = commentPresent(e.Comment, ev)
+			}
+		})
+	case assessment.EntryWithdrawn:
+		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Level, x.Comment, x.Withdrawn = "", false, true })
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+// load reads a helper document, or zero when there is none.
+func load[T any](tx projections.Tx, key string) (T, error) {
+	var v T
+	_, err := projections.GetJSON(tx, key, &v)
+	return v, err
+}
+
+func update[T any](tx projections.Tx, key string, change func(*T)) error {
+	v, err := load[T](tx, key)
+	if err != nil {
+		return err
+	}
+	change(&v)
+	return projections.PutJSON(tx, key, v)
+}
+
+func addSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
