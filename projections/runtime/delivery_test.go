@@ -42,6 +42,11 @@ func startByHand(t *testing.T, events eventstore.Store, views projections.Store,
 	if err := rt.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-rt.Ready():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the runtime did not catch up")
+	}
 	t.Cleanup(func() {
 		cancel()
 		if err := rt.Wait(); err != nil {

@@ -103,23 +103,38 @@ func (w *writer) next() (string, domain.Event) {
 // append writes n events, one append each, and returns the last position.
 func (w *writer) append(n int) eventstore.Position {
 	w.t.Helper()
+	last, err := w.appendN(n)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return last
+}
+
+// tryAppend is append for goroutines other than the test's.
+func (w *writer) tryAppend(n int) error {
+	_, err := w.appendN(n)
+	return err
+}
+
+func (w *writer) appendN(n int) (eventstore.Position, error) {
 	var last eventstore.Position
 	for range n {
 		stream, ev := w.next()
-		data, version, err := codec.Encode(context.Background(), "t1", eventstore.NewEventID(), ev)
+		id := eventstore.NewEventID()
+		data, version, err := codec.Encode(context.Background(), "t1", id, ev)
 		if err != nil {
-			w.t.Fatal(err)
+			return last, err
 		}
 		res, err := w.store.Append(context.Background(), stream, eventstore.Any(), eventstore.EventData{
-			ID: eventstore.NewEventID(), Type: ev.EventType(), SchemaVersion: version, Data: data,
+			ID: id, Type: ev.EventType(), SchemaVersion: version, Data: data,
 			Metadata: eventstore.Metadata{Tenant: "t1", ActorID: "admin1", ActorRole: "admin"},
 		})
 		if err != nil {
-			w.t.Fatal(err)
+			return last, err
 		}
 		last = res.Position
 	}
-	return last
+	return last, nil
 }
 
 // setup is a runtime over the embedded pieces, with a forwarder.

@@ -116,11 +116,14 @@ func TestLagCountsEventsAndSeconds(t *testing.T) {
 	events := openEvents(t, sqlite.WithClock(clock))
 	w := newWriter(t, events, 10)
 	w.append(3)
-	h := startByHand(t, events, memstore.New(), counter)
+	views := &stallStore{Store: memstore.New(), release: make(chan struct{})}
+	h := startByHand(t, events, views, counter)
+	waitFor(t, h.rt, "counter", readLog(t, events)[2].Position)
 	lag, err := h.rt.Lag(context.Background(), "counter")
 	if err != nil || lag != (runtime.Lag{}) {
 		t.Fatalf("caught up: lag %+v, %v", lag, err)
 	}
+	views.stall.Store(true) // the projector falls behind
 	for range 5 {
 		tick(10 * time.Second)
 		w.append(1)
@@ -139,6 +142,8 @@ func TestLagCountsEventsAndSeconds(t *testing.T) {
 	if e, s := metric(t, h.reg, "iup_projection_lag_events", "counter"), metric(t, h.reg, "iup_projection_lag_seconds", "counter"); e != 5 || s != 50 {
 		t.Fatalf("gauges: %v events, %v seconds", e, s)
 	}
+	views.stall.Store(false)
+	close(views.release)
 	h.send(t, readLog(t, events), 4, 8)
 	if lag, _ := h.rt.Lag(context.Background(), "counter"); lag != (runtime.Lag{}) {
 		t.Fatalf("lag after catching up: %+v", lag)
@@ -175,3 +180,21 @@ func TestNewRefusesMissingDependencies(t *testing.T) {
 }
 
 type ep = eventstore.Position
+
+// stallStore holds every Apply while stall is set, until release closes.
+type stallStore struct {
+	projections.Store
+	stall   atomic.Bool
+	release chan struct{}
+}
+
+func (s *stallStore) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
+	if s.stall.Load() {
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return s.Store.Apply(ctx, ns, from, to, changes, fence)
+}

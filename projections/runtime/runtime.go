@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/iup-platform/iup/eventstore"
@@ -70,6 +71,8 @@ type Runtime struct {
 	projectors map[string]*projector
 	names      []string
 	wg         sync.WaitGroup
+	caughtUp   sync.WaitGroup
+	ready      chan struct{}
 	errMu      sync.Mutex
 	errs       []error
 }
@@ -118,6 +121,7 @@ func New(cfg Config) (*Runtime, error) {
 	r := &Runtime{
 		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), metrics: m,
 		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{},
+		ready: make(chan struct{}),
 	}
 	for _, p := range cfg.Projections {
 		if p.Name == "" || p.Apply == nil {
@@ -136,55 +140,50 @@ func New(cfg Config) (*Runtime, error) {
 	return r, nil
 }
 
-// Start brings every view up to the head of the log (rebuilding those with
-// no active namespace or an older version), subscribes each projection to
-// the bus, and returns; the projections then run live until ctx ends.
-// Wait returns once they have stopped.
+// Start builds every view that has no active namespace or an older
+// version (from the log, before it returns), subscribes each projection to
+// the bus, and leaves them running: each first catches up with the log,
+// then applies its feed until ctx ends. Wait returns once they stopped.
 func (r *Runtime) Start(ctx context.Context) error {
-	feeds := make(map[string]<-chan *message.Message, len(r.names))
-	unsubscribe := make(map[string]context.CancelFunc, len(r.names))
-	defer func() {
-		for _, cancel := range unsubscribe {
-			cancel() // only those not handed to a running consumer
-		}
-	}()
 	for _, name := range r.names {
-		if err := r.projectors[name].prepare(ctx); err != nil {
+		p := r.projectors[name]
+		if err := p.prepare(ctx); err != nil {
 			return err
 		}
 		// Subscribe before catching up, so nothing appended in between is
 		// missed: what the catch-up already applied arrives as duplicates.
 		// Each feed has its own context: a consumer that stops (fenced off)
 		// must leave the bus, or a GoChannel publish waits for its ack
-		// forever and stalls every other projection.
-		subCtx, cancel := context.WithCancel(ctx)
-		unsubscribe[name] = cancel
+		// forever and stalls every other projection. For the same reason the
+		// consumer starts at once: a subscribed feed nobody reads blocks the
+		// bus, and with it the next Subscribe.
+		subCtx, unsubscribe := context.WithCancel(ctx)
 		feed, err := r.cfg.Bus.Subscribe(subCtx, name)
 		if err != nil {
+			unsubscribe()
 			return fmt.Errorf("projection %s: subscribe: %w", name, err)
 		}
-		feeds[name] = feed
-	}
-	for _, name := range r.names {
-		p := r.projectors[name]
-		if err := p.catchUp(ctx); err != nil {
-			return err
-		}
-	}
-	for _, name := range r.names {
-		p, cancel := r.projectors[name], unsubscribe[name]
-		delete(unsubscribe, name)
 		r.wg.Add(1)
+		r.caughtUp.Add(1)
 		go func() {
 			defer r.wg.Done()
-			defer cancel()
-			if err := p.consume(ctx, feeds[name]); err != nil {
+			defer unsubscribe()
+			err := p.catchUp(ctx)
+			r.caughtUp.Done()
+			if err == nil {
+				err = p.consume(ctx, feed)
+			}
+			if err != nil && ctx.Err() == nil {
 				r.errMu.Lock()
 				r.errs = append(r.errs, err)
 				r.errMu.Unlock()
 			}
 		}()
 	}
+	go func() {
+		r.caughtUp.Wait()
+		close(r.ready)
+	}()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
@@ -192,6 +191,10 @@ func (r *Runtime) Start(ctx context.Context) error {
 	}()
 	return nil
 }
+
+// Ready is closed once every projection has caught up with the log after
+// Start (or given up, when ctx ended): a readiness probe waits on it.
+func (r *Runtime) Ready() <-chan struct{} { return r.ready }
 
 // Wait blocks until every projection has stopped and returns what stopped
 // them, other than the end of Start's context.
