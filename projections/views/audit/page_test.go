@@ -1,0 +1,139 @@
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/projections/projectiontest"
+)
+
+// levels returns n level changes of s1, one event each.
+func levels(l *projectiontest.Log, n int) *projectiontest.Log {
+	for i := range n {
+		l.Add(entryStream, day("2026-11-10"), teacher, assessment.EntryLevelSet{RoundID: "r1", StudentID: "s1", Level: fmt.Sprint(i)})
+	}
+	return l
+}
+
+func readDocs(docs map[string][]byte) func(string) ([]byte, error) {
+	return func(k string) ([]byte, error) { return docs[k], nil }
+}
+
+// walk reads a whole trail page by page and returns the levels in order.
+func walk(t *testing.T, read func(string) ([]byte, error), limit int) (levels []string, pages int) {
+	t.Helper()
+	cursor := ""
+	for {
+		got, next, err := Page(read, tenant, KindStudent, "s1", cursor, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range got {
+			levels = append(levels, e.After.Level)
+		}
+		pages++
+		if next == "" {
+			return levels, pages
+		}
+		cursor = next
+	}
+}
+
+func TestPaging(t *testing.T) {
+	docs := map[string][]byte{}
+	build(t, docs, levels(projectiontest.NewLog(), 120).Events())
+
+	t.Run("entries are stored in fixed pages of 50 with a head count", func(t *testing.T) {
+		var h Head
+		var p0, p2 PageDoc
+		get(readDocs(docs), StudentKey(tenant, "s1"), &h)
+		get(readDocs(docs), PageKey(tenant, KindStudent, "s1", 0), &p0)
+		get(readDocs(docs), PageKey(tenant, KindStudent, "s1", 2), &p2)
+		if h.Count != 120 || len(p0.Entries) != 50 || len(p2.Entries) != 20 || p2.Entries[19].After.Level != "119" {
+			t.Fatalf("head %d, page 0 has %d, page 2 has %d", h.Count, len(p0.Entries), len(p2.Entries))
+		}
+		if docs[PageKey(tenant, KindStudent, "s1", 3)] != nil {
+			t.Fatal("a page beyond the count exists")
+		}
+	})
+	for _, limit := range []int{1, 7, 30, 50, 51, 120, 200} {
+		t.Run(fmt.Sprintf("limit %d walks every entry once, newest first, across page boundaries", limit), func(t *testing.T) {
+			got, pages := walk(t, readDocs(docs), limit)
+			if len(got) != 120 {
+				t.Fatalf("walked %d entries", len(got))
+			}
+			for i, l := range got {
+				if l != fmt.Sprint(119-i) {
+					t.Fatalf("entry %d is level %s, want %d", i, l, 119-i)
+				}
+			}
+			if want := (120 + limit - 1) / limit; pages != want {
+				t.Fatalf("%d pages, want %d", pages, want)
+			}
+		})
+	}
+	t.Run("a page read before new entries arrive continues where it was", func(t *testing.T) {
+		d := clone(docs)
+		first, next, err := Page(readDocs(d), tenant, KindStudent, "s1", "", 30)
+		if err != nil || first[0].After.Level != "119" {
+			t.Fatal(err, first[0])
+		}
+		l := projectiontest.NewLog()
+		levels(l, 121) // the same stream, so revisions go on from 120
+		build(t, d, l.Events()[120:])
+		second, _, err := Page(readDocs(d), tenant, KindStudent, "s1", next, 30)
+		if err != nil || second[0].After.Level != "89" || second[29].After.Level != "60" {
+			t.Fatalf("second page after an append: %v %+v", err, second)
+		}
+		newest, _, _ := Page(readDocs(d), tenant, KindStudent, "s1", "", 1)
+		if newest[0].After.Level != "120" {
+			t.Fatalf("the newest entry is %+v", newest[0])
+		}
+	})
+	t.Run("no limit reads 50, and at most 200 are read", func(t *testing.T) {
+		got, _, _ := Page(readDocs(docs), tenant, KindStudent, "s1", "", 0)
+		if len(got) != DefaultLimit {
+			t.Fatalf("%d entries", len(got))
+		}
+		big := map[string][]byte{}
+		build(t, big, levels(projectiontest.NewLog(), 230).Events())
+		got, next, _ := Page(readDocs(big), tenant, KindStudent, "s1", "", 1000)
+		if len(got) != MaxLimit || next == "" {
+			t.Fatalf("%d entries, next %q", len(got), next)
+		}
+	})
+	t.Run("an unknown trail is empty", func(t *testing.T) {
+		got, next, err := Page(readDocs(docs), tenant, KindActor, "nobody", "", 10)
+		if err != nil || len(got) != 0 || next != "" {
+			t.Fatalf("%v %v %q", err, got, next)
+		}
+	})
+	t.Run("bad cursors and kinds are invalid requests", func(t *testing.T) {
+		for _, c := range []string{"x!", encodeCursor(121), "YjE", "YS0x"} {
+			if _, _, err := Page(readDocs(docs), tenant, KindStudent, "s1", c, 10); !domain.IsCode(err, domain.CodeInvalid) {
+				t.Errorf("cursor %q: %v", c, err)
+			}
+		}
+		if _, _, err := Page(readDocs(docs), tenant, "school", "s1", "", 10); !domain.IsCode(err, domain.CodeInvalid) {
+			t.Errorf("kind school: %v", err)
+		}
+	})
+	t.Run("read failures and broken documents are reported", func(t *testing.T) {
+		boom := errors.New("store down")
+		if _, _, err := Page(func(string) ([]byte, error) { return nil, boom }, tenant, KindStudent, "s1", "", 10); !errors.Is(err, boom) {
+			t.Errorf("read failure: %v", err)
+		}
+		bad := clone(docs)
+		bad[PageKey(tenant, KindStudent, "s1", 2)] = []byte(`{"entries":[]}`)
+		if _, _, err := Page(readDocs(bad), tenant, KindStudent, "s1", "", 10); err == nil {
+			t.Error("a page shorter than the head count must fail")
+		}
+		bad[StudentKey(tenant, "s1")] = []byte(`{`)
+		if _, _, err := Page(readDocs(bad), tenant, KindStudent, "s1", "", 10); err == nil {
+			t.Error("a broken head must fail")
+		}
+	})
+}
