@@ -1,0 +1,72 @@
+package home
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/iup-platform/iup/domain/conference"
+	"github.com/iup-platform/iup/projections"
+)
+
+func participants(ps []conference.Participant) []ParticipantRef {
+	out := make([]ParticipantRef, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, ParticipantRef{PersonID: p.PersonID, Role: string(p.Role)})
+	}
+	return out
+}
+
+func foldConference(tx projections.Tx, t string, ev projections.Event, d *dirty) error {
+	var confID, student string
+	switch e := ev.Event.(type) {
+	case conference.Scheduled:
+		confID, student = e.ConferenceID, e.StudentID
+	case conference.Rescheduled:
+		confID, student = e.ConferenceID, e.StudentID
+	case conference.Cancelled:
+		confID, student = e.ConferenceID, e.StudentID
+	case conference.Held:
+		confID, student = e.ConferenceID, e.StudentID
+		d.held = confID
+	case conference.ActionProgrammeConsidered:
+		confID, student = e.ConferenceID, e.StudentID
+	case conference.Acknowledged:
+		confID, student = e.ConferenceID, e.StudentID
+	}
+	err := update(tx, confFactKey(t, confID), func(c *confFact) {
+		c.ConferenceID, c.StudentID = confID, student
+		c.Culled = c.Culled || ev.Culled
+		applyConference(c, ev)
+	})
+	if err != nil {
+		return err
+	}
+	d.students[student], d.confs[confID] = true, true
+	return indexStudent(tx, t, student, func(s *studentFacts) { s.Conferences = addSorted(s.Conferences, confID) })
+}
+
+// applyConference folds one conference event into the talk's facts.
+func applyConference(c *confFact, ev projections.Event) {
+	switch e := ev.Event.(type) {
+	case conference.Scheduled:
+		c.Term, c.At, c.Place, c.Status = e.Term, e.At.UTC(), e.Place, StatusScheduled
+		c.Participants, c.InterpreterLanguage = participants(e.Participants), e.InterpreterLanguage
+	case conference.Rescheduled:
+		c.At, c.Place = e.At.UTC(), e.Place
+		c.Participants, c.InterpreterLanguage = participants(e.Participants), e.InterpreterLanguage
+	case conference.Cancelled:
+		c.Status = StatusCancelled
+	case conference.Held:
+		at := e.HeldAt.UTC()
+		c.Term, c.Status, c.HeldAt = e.Term, StatusHeld, &at
+		c.Attendees, c.Notes, c.Agreements = slices.Clone(e.Attendees), e.Notes, slices.Clone(e.Agreements)
+		c.Held = &heldVersions{PlanStream: e.PlanStream, PlanVersion: e.PlanVersion, Entries: slices.Clone(e.Entries)}
+	case conference.ActionProgrammeConsidered:
+		c.ActionProgramme = &ActionProgramme{Note: e.Note, ShowToHome: e.ShowToHome, Culled: ev.Culled}
+	case conference.Acknowledged:
+		if !slices.ContainsFunc(c.Acknowledgements, func(a Acknowledgement) bool { return a.GuardianID == e.GuardianID }) {
+			c.Acknowledgements = append(c.Acknowledgements, Acknowledgement{GuardianID: e.GuardianID, At: ev.RecordedAt.UTC()})
+			slices.SortFunc(c.Acknowledgements, func(a, b Acknowledgement) int { return strings.Compare(a.GuardianID, b.GuardianID) })
+		}
+	}
+}

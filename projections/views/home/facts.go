@@ -1,0 +1,239 @@
+package home
+
+import (
+	"slices"
+	"time"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/domain/conference"
+	"github.com/iup-platform/iup/domain/plan"
+	"github.com/iup-platform/iup/projections"
+)
+
+// The facts are helper documents under "facts/", never served. They hold
+// what the content streams say as it stands now; culled events fold to
+// empty text with a culled flag, so a rebuild after a cull keeps no text.
+
+func planFactKey(t, planID string) string   { return "facts/" + t + "/plan/" + planID }
+func roundFactKey(t, roundID string) string { return "facts/" + t + "/round/" + roundID }
+func entryFactKey(t, round, student string) string {
+	return "facts/" + t + "/entry/" + round + "/" + student
+}
+func confFactKey(t, confID string) string       { return "facts/" + t + "/conference/" + confID }
+func studentFactKey(t, studentID string) string { return "facts/" + t + "/student/" + studentID }
+
+// revKey is the content of a plan or entry stream at one revision, kept for
+// the conference record only.
+func revKey(t, stream string, rev uint64) string {
+	return "facts/" + t + "/rev/" + stream + "/" + uintString(rev)
+}
+
+// studentFacts indexes a student's content so a render finds it all.
+type studentFacts struct {
+	Plans       []string `json:"plans"`       // plan ids
+	Rounds      []string `json:"rounds"`      // round ids with an entry of the student
+	Conferences []string `json:"conferences"` // conference ids
+}
+
+// FieldText is the text of one plan field as it stands.
+type FieldText struct {
+	Text      string `json:"text"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+	Culled    bool   `json:"culled,omitempty"`
+}
+
+// Goal is one goal of the forward-looking planning (framåtsyftande planering).
+type Goal struct {
+	GoalID   string       `json:"goal_id"`
+	Text     string       `json:"text"`
+	Owner    plan.Owner   `json:"owner"`
+	FollowUp domain.Date  `json:"follow_up"`
+	Outcome  plan.Outcome `json:"outcome,omitempty"`
+	Comment  string       `json:"comment,omitempty"`
+	Culled   bool         `json:"culled,omitempty"`
+}
+
+// Agreement is what was agreed at one conference, as documented in the plan.
+type Agreement struct {
+	ConferenceID string   `json:"conference_id"`
+	Texts        []string `json:"texts"`
+	Culled       bool     `json:"culled,omitempty"`
+}
+
+// LegacyDocument is an uploaded old plan (PDF or Word), by reference.
+type LegacyDocument struct {
+	DocumentID string `json:"document_id"`
+	FileName   string `json:"file_name"`
+	MediaType  string `json:"media_type"`
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	Culled     bool   `json:"culled,omitempty"`
+}
+
+// planFact is a plan as it stands.
+type planFact struct {
+	PlanID          string               `json:"plan_id"`
+	StudentID       string               `json:"student_id"`
+	Term            domain.TermRef       `json:"term"`
+	Created         bool                 `json:"created"`
+	TemplateID      string               `json:"template_id"`
+	TemplateVersion int                  `json:"template_version"`
+	Title           string               `json:"title"`
+	Start           domain.Date          `json:"start"`
+	End             domain.Date          `json:"end"`
+	Fields          []plan.FieldDef      `json:"fields"`
+	Values          map[string]FieldText `json:"values"`
+	Goals           []Goal               `json:"goals"`
+	Agreements      []Agreement          `json:"agreements"`
+	Legacy          []LegacyDocument     `json:"legacy"`
+	Published       bool                 `json:"published"`
+	Archived        bool                 `json:"archived"`
+	Revision        uint64               `json:"revision"`
+}
+
+// roundFact is an assessment round and the students with an entry in it.
+type roundFact struct {
+	RoundID        string                 `json:"round_id"`
+	CourseID       string                 `json:"course_id"`
+	Term           domain.TermRef         `json:"term"`
+	Title          string                 `json:"title"`
+	Steps          []assessment.ScaleStep `json:"steps"`
+	FreeText       bool                   `json:"free_text"`
+	SelfAssessment bool                   `json:"self_assessment"`
+	PublishAt      *time.Time             `json:"publish_at"` // nil: not published
+	Students       []string               `json:"students"`
+}
+
+// Amendment is an edit of an entry after its round's term ended: it stays
+// in the round's term, with when, by whom and why.
+type Amendment struct {
+	Field      string      `json:"field"`
+	Level      string      `json:"level,omitempty"`
+	Comment    string      `json:"comment,omitempty"`
+	Reason     string      `json:"reason"`
+	RecordedAt time.Time   `json:"recorded_at"`
+	ActorID    string      `json:"actor_id"`
+	ActorRole  domain.Role `json:"actor_role"`
+	OnBehalfOf string      `json:"on_behalf_of,omitempty"`
+	Culled     bool        `json:"culled,omitempty"`
+}
+
+// entryFact is one student's entry in a round as it stands.
+type entryFact struct {
+	RoundID     string      `json:"round_id"`
+	StudentID   string      `json:"student_id"`
+	Level       string      `json:"level"`
+	Comment     string      `json:"comment"`
+	SelfLevel   string      `json:"self_level"`
+	SelfComment string      `json:"self_comment"`
+	Withdrawn   bool        `json:"withdrawn"`
+	Culled      bool        `json:"culled"`
+	Amendments  []Amendment `json:"amendments"`
+	Revision    uint64      `json:"revision"`
+}
+
+// setField applies one field change of an entry (set in term or amended).
+func (e *entryFact) setField(field, level, comment string) {
+	switch field {
+	case assessment.FieldLevel:
+		e.Level = level
+		e.Withdrawn = false
+	case assessment.FieldComment:
+		e.Comment = comment
+		e.Withdrawn = false
+	case assessment.FieldSelfLevel:
+		e.SelfLevel = level
+	case assessment.FieldSelfComment:
+		e.SelfComment = comment
+	}
+}
+
+// Acknowledgement is one guardian's confirmation of a held talk's record.
+type Acknowledgement struct {
+	GuardianID string    `json:"guardian_id"`
+	At         time.Time `json:"at"`
+}
+
+// confFact is a conference as it stands.
+type confFact struct {
+	ConferenceID        string            `json:"conference_id"`
+	StudentID           string            `json:"student_id"`
+	Term                domain.TermRef    `json:"term"`
+	At                  time.Time         `json:"at"`
+	Place               string            `json:"place"`
+	Participants        []ParticipantRef  `json:"participants"`
+	InterpreterLanguage string            `json:"interpreter_language,omitempty"`
+	Status              string            `json:"status"`
+	HeldAt              *time.Time        `json:"held_at,omitempty"`
+	Attendees           []string          `json:"attendees"`
+	Agreements          []string          `json:"agreements"`
+	Notes               string            `json:"notes"`
+	ActionProgramme     *ActionProgramme  `json:"action_programme,omitempty"`
+	Acknowledgements    []Acknowledgement `json:"acknowledgements"`
+	Culled              bool              `json:"culled"`
+	Held                *heldVersions     `json:"held_versions,omitempty"`
+}
+
+// heldVersions are the stream versions a held talk pinned.
+type heldVersions struct {
+	PlanStream  string                     `json:"plan_stream"`
+	PlanVersion domain.Version             `json:"plan_version"`
+	Entries     []conference.RecordedEntry `json:"entries"`
+}
+
+// ParticipantRef is someone invited to a talk, by id and role.
+type ParticipantRef struct {
+	PersonID string `json:"person_id"`
+	Role     string `json:"role"`
+}
+
+// ActionProgramme is the finding of a talk that an action programme
+// (åtgärdsprogram) is to be considered: a support matter.
+type ActionProgramme struct {
+	Note       string `json:"note,omitempty"`
+	ShowToHome bool   `json:"show_to_home"`
+	Culled     bool   `json:"culled,omitempty"`
+}
+
+// Conference statuses.
+const (
+	StatusScheduled = "scheduled"
+	StatusCancelled = "cancelled"
+	StatusHeld      = "held"
+)
+
+func load[T any](tx projections.Tx, key string) (T, bool, error) {
+	var v T
+	ok, err := projections.GetJSON(tx, key, &v)
+	return v, ok, err
+}
+
+// update reads, changes and writes one fact document.
+func update[T any](tx projections.Tx, key string, change func(*T)) error {
+	v, _, err := load[T](tx, key)
+	if err != nil {
+		return err
+	}
+	change(&v)
+	return projections.PutJSON(tx, key, v)
+}
+
+func addSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if found {
+		return ids
+	}
+	return slices.Insert(ids, i, id)
+}
+
+func uintString(n uint64) string {
+	// Zero-padded so revisions sort in key order.
+	const width = 20
+	b := make([]byte, width)
+	for i := width - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b)
+}

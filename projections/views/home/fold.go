@@ -1,0 +1,279 @@
+package home
+
+import (
+	"slices"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/domain/conference"
+	"github.com/iup-platform/iup/domain/plan"
+	"github.com/iup-platform/iup/domain/roster"
+	"github.com/iup-platform/iup/projections"
+)
+
+// dirty names what one event can change, so each view renders only that.
+type dirty struct {
+	students  map[string]bool             // home and student documents
+	terms     map[string][]domain.TermRef // term snapshots per student
+	allTerms  map[string]bool             // every term snapshot of the student
+	confs     map[string]bool             // conference records
+	guardians map[string]bool             // students whose guardians' documents change
+	held      string                      // a conference held by this event
+}
+
+func newDirty() *dirty {
+	return &dirty{students: map[string]bool{}, terms: map[string][]domain.TermRef{},
+		allTerms: map[string]bool{}, confs: map[string]bool{}, guardians: map[string]bool{}}
+}
+
+func (d *dirty) content(student string, term domain.TermRef) {
+	d.students[student] = true
+	if !slices.Contains(d.terms[student], term) {
+		d.terms[student] = append(d.terms[student], term)
+	}
+}
+
+// handles lists the content events every home view folds.
+var handles = []string{
+	plan.Created{}.EventType(), plan.FieldSet{}.EventType(), plan.GoalAdded{}.EventType(),
+	plan.GoalEdited{}.EventType(), plan.GoalEvaluated{}.EventType(), plan.AgreementsRecorded{}.EventType(),
+	plan.Published{}.EventType(), plan.Unpublished{}.EventType(), plan.Archived{}.EventType(),
+	plan.LegacyDocumentAttached{}.EventType(),
+	assessment.RoundCreated{}.EventType(), assessment.RoundPublished{}.EventType(),
+	assessment.RoundUnpublished{}.EventType(), assessment.RoundSelfAssessmentChanged{}.EventType(),
+	assessment.EntryLevelSet{}.EventType(), assessment.EntryCommentSet{}.EventType(),
+	assessment.SelfLevelSet{}.EventType(), assessment.SelfCommentSet{}.EventType(),
+	assessment.EntryAmended{}.EventType(), assessment.EntryWithdrawn{}.EventType(),
+	conference.Scheduled{}.EventType(), conference.Rescheduled{}.EventType(),
+	conference.Cancelled{}.EventType(), conference.Held{}.EventType(),
+	conference.ActionProgrammeConsidered{}.EventType(), conference.Acknowledged{}.EventType(),
+}
+
+// fold applies one event to the facts and says what it changed. With
+// revisions set it also keeps each plan's and entry's content per stream
+// revision, which only the conference record needs.
+func fold(tx projections.Tx, t string, ev projections.Event, revisions bool) (*dirty, error) {
+	d := newDirty()
+	var err error
+	switch e := ev.Event.(type) {
+	case plan.Created, plan.FieldSet, plan.GoalAdded, plan.GoalEdited, plan.GoalEvaluated,
+		plan.AgreementsRecorded, plan.Published, plan.Unpublished, plan.Archived, plan.LegacyDocumentAttached:
+		err = foldPlan(tx, t, ev, revisions, d)
+	case assessment.RoundCreated:
+		err = update(tx, roundFactKey(t, e.RoundID), func(r *roundFact) {
+			r.RoundID, r.CourseID, r.Term, r.Title = e.RoundID, e.CourseID, e.Term, e.Title
+			r.Steps, r.FreeText, r.SelfAssessment = e.Steps, e.FreeText, e.SelfAssessment
+		})
+	case assessment.RoundPublished:
+		err = foldRound(tx, t, e.RoundID, d, func(r *roundFact) { at := e.PublishAt.UTC(); r.PublishAt = &at })
+	case assessment.RoundUnpublished:
+		err = foldRound(tx, t, e.RoundID, d, func(r *roundFact) { r.PublishAt = nil })
+	case assessment.RoundSelfAssessmentChanged:
+		err = foldRound(tx, t, e.RoundID, d, func(r *roundFact) { r.SelfAssessment = e.Allowed })
+	case assessment.EntryLevelSet, assessment.EntryCommentSet, assessment.SelfLevelSet,
+		assessment.SelfCommentSet, assessment.EntryAmended, assessment.EntryWithdrawn:
+		err = foldEntry(tx, t, ev, revisions, d)
+	case conference.Scheduled, conference.Rescheduled, conference.Cancelled, conference.Held,
+		conference.ActionProgrammeConsidered, conference.Acknowledged:
+		err = foldConference(tx, t, ev, d)
+	default:
+		if id := rosterStudent(ev.Event); id != "" {
+			d.students[id], d.allTerms[id], d.guardians[id] = true, true, true
+		}
+	}
+	return d, err
+}
+
+// rosterStudent is the student a roster event changes what the home views
+// show of (protection, guardians), or "".
+func rosterStudent(e domain.Event) string {
+	switch e := e.(type) {
+	case roster.StudentRegistered:
+		return e.StudentID
+	case roster.StudentProtectionChanged:
+		return e.StudentID
+	case roster.GuardianLinked:
+		return e.StudentID
+	case roster.GuardianUnlinked:
+		return e.StudentID
+	case roster.GuardianRestricted:
+		return e.StudentID
+	case roster.GuardianRestrictionLifted:
+		return e.StudentID
+	}
+	return ""
+}
+
+func indexStudent(tx projections.Tx, t, student string, change func(*studentFacts)) error {
+	return update(tx, studentFactKey(t, student), change)
+}
+
+func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool, d *dirty) error {
+	var planID, student string
+	switch e := ev.Event.(type) {
+	case plan.Created:
+		planID, student = e.PlanID, e.StudentID
+	case plan.FieldSet:
+		planID, student = e.PlanID, e.StudentID
+	case plan.GoalAdded:
+		planID, student = e.PlanID, e.StudentID
+	case plan.GoalEdited:
+		planID, student = e.PlanID, e.StudentID
+	case plan.GoalEvaluated:
+		planID, student = e.PlanID, e.StudentID
+	case plan.AgreementsRecorded:
+		planID, student = e.PlanID, e.StudentID
+	case plan.Published:
+		planID, student = e.PlanID, e.StudentID
+	case plan.Unpublished:
+		planID, student = e.PlanID, e.StudentID
+	case plan.Archived:
+		planID, student = e.PlanID, e.StudentID
+	case plan.LegacyDocumentAttached:
+		planID, student = e.PlanID, e.StudentID
+	}
+	p, _, err := load[planFact](tx, planFactKey(t, planID))
+	if err != nil {
+		return err
+	}
+	if p.PlanID == "" {
+		p.PlanID, p.StudentID, p.Values = planID, student, map[string]FieldText{}
+		if _, term, err := plan.ParseID(planID); err == nil {
+			p.Term = term
+		}
+	}
+	applyPlan(&p, ev)
+	p.Revision = ev.Revision
+	if err := projections.PutJSON(tx, planFactKey(t, planID), p); err != nil {
+		return err
+	}
+	if revisions {
+		if err := projections.PutJSON(tx, revKey(t, ev.Stream, ev.Revision), p); err != nil {
+			return err
+		}
+	}
+	d.content(student, p.Term)
+	return indexStudent(tx, t, student, func(s *studentFacts) { s.Plans = addSorted(s.Plans, planID) })
+}
+
+// applyPlan folds one plan event into the plan's facts.
+func applyPlan(p *planFact, ev projections.Event) {
+	culled := ev.Culled
+	switch e := ev.Event.(type) {
+	case plan.Created:
+		p.Created, p.Term, p.TemplateID, p.TemplateVersion = true, e.Term, e.TemplateID, e.TemplateVersion
+		p.Title, p.Start, p.End, p.Fields = e.Title, e.Start, e.End, e.Fields
+	case plan.FieldSet:
+		sensitive := e.Sensitive || slices.ContainsFunc(p.Fields, func(f plan.FieldDef) bool { return f.Key == e.Key && f.Sensitive })
+		p.Values[e.Key] = FieldText{Text: e.Text, Sensitive: sensitive, Culled: culled}
+	case plan.GoalAdded:
+		p.Goals = append(p.Goals, Goal{GoalID: e.GoalID, Text: e.Text, Owner: e.Owner, FollowUp: e.FollowUp, Culled: culled})
+	case plan.GoalEdited:
+		for i := range p.Goals {
+			if p.Goals[i].GoalID == e.GoalID {
+				p.Goals[i].Text, p.Goals[i].Owner, p.Goals[i].FollowUp = e.Text, e.Owner, e.FollowUp
+				p.Goals[i].Culled = p.Goals[i].Culled || culled
+			}
+		}
+	case plan.GoalEvaluated:
+		for i := range p.Goals {
+			if p.Goals[i].GoalID == e.GoalID {
+				p.Goals[i].Outcome, p.Goals[i].Comment = e.Outcome, e.Comment
+				p.Goals[i].Culled = p.Goals[i].Culled || culled
+			}
+		}
+	case plan.AgreementsRecorded:
+		a := Agreement{ConferenceID: e.ConferenceID, Texts: slices.Clone(e.Agreements), Culled: culled}
+		if i := slices.IndexFunc(p.Agreements, func(x Agreement) bool { return x.ConferenceID == e.ConferenceID }); i >= 0 {
+			p.Agreements[i] = a
+		} else {
+			p.Agreements = append(p.Agreements, a)
+		}
+	case plan.Published:
+		p.Published = true
+	case plan.Unpublished:
+		p.Published = false
+	case plan.Archived:
+		p.Archived = true
+	case plan.LegacyDocumentAttached:
+		if !p.Created {
+			p.Term = e.Term
+		}
+		p.Legacy = append(p.Legacy, LegacyDocument{DocumentID: e.DocumentID, FileName: e.FileName,
+			MediaType: e.MediaType, Size: e.Size, SHA256: e.SHA256, Culled: culled})
+	}
+}
+
+func foldRound(tx projections.Tx, t, roundID string, d *dirty, change func(*roundFact)) error {
+	r, _, err := load[roundFact](tx, roundFactKey(t, roundID))
+	if err != nil {
+		return err
+	}
+	change(&r)
+	for _, s := range r.Students {
+		d.content(s, r.Term)
+	}
+	return projections.PutJSON(tx, roundFactKey(t, roundID), r)
+}
+
+func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool, d *dirty) error {
+	var roundID, student string
+	switch e := ev.Event.(type) {
+	case assessment.EntryLevelSet:
+		roundID, student = e.RoundID, e.StudentID
+	case assessment.EntryCommentSet:
+		roundID, student = e.RoundID, e.StudentID
+	case assessment.SelfLevelSet:
+		roundID, student = e.RoundID, e.StudentID
+	case assessment.SelfCommentSet:
+		roundID, student = e.RoundID, e.StudentID
+	case assessment.EntryAmended:
+		roundID, student = e.RoundID, e.StudentID
+	case assessment.EntryWithdrawn:
+		roundID, student = e.RoundID, e.StudentID
+	}
+	key := entryFactKey(t, roundID, student)
+	en, _, err := load[entryFact](tx, key)
+	if err != nil {
+		return err
+	}
+	en.RoundID, en.StudentID, en.Revision = roundID, student, ev.Revision
+	en.Culled = en.Culled || ev.Culled
+	switch e := ev.Event.(type) {
+	case assessment.EntryLevelSet:
+		en.setField(assessment.FieldLevel, e.Level, "")
+	case assessment.EntryCommentSet:
+		en.setField(assessment.FieldComment, "", e.Comment)
+	case assessment.SelfLevelSet:
+		en.setField(assessment.FieldSelfLevel, e.Level, "")
+	case assessment.SelfCommentSet:
+		en.setField(assessment.FieldSelfComment, "", e.Comment)
+	case assessment.EntryAmended:
+		en.setField(e.Field, e.Level, e.Comment)
+		en.Amendments = append(en.Amendments, Amendment{Field: e.Field, Level: e.Level, Comment: e.Comment,
+			Reason: e.Reason, RecordedAt: ev.RecordedAt.UTC(), ActorID: ev.Actor.ID, ActorRole: ev.Actor.Role,
+			OnBehalfOf: e.OnBehalfOf, Culled: ev.Culled})
+	case assessment.EntryWithdrawn:
+		en.Level, en.Comment, en.Withdrawn = "", "", true
+	}
+	if err := projections.PutJSON(tx, key, en); err != nil {
+		return err
+	}
+	if revisions {
+		if err := projections.PutJSON(tx, revKey(t, ev.Stream, ev.Revision), en); err != nil {
+			return err
+		}
+	}
+	r, _, err := load[roundFact](tx, roundFactKey(t, roundID))
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(r.Students, student) {
+		r.RoundID, r.Students = roundID, addSorted(r.Students, student)
+		if err := projections.PutJSON(tx, roundFactKey(t, roundID), r); err != nil {
+			return err
+		}
+	}
+	d.content(student, r.Term)
+	return indexStudent(tx, t, student, func(s *studentFacts) { s.Rounds = addSorted(s.Rounds, roundID) })
+}

@@ -1,0 +1,189 @@
+package home
+
+import (
+	"slices"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/views/relations"
+)
+
+// Guardian is a guardian's list of children with the relation periods and
+// restrictions that decide, on the day of reading, which children's
+// documents (ChildKey) the guardian may open.
+type Guardian struct {
+	GuardianID string      `json:"guardian_id"`
+	Children   []ChildLink `json:"children"`
+}
+
+// ChildLink is one student a guardian is or was linked to.
+type ChildLink struct {
+	StudentID string `json:"student_id"`
+	Protected bool   `json:"protected"`
+	// Relations are this guardian's relation periods to the student.
+	Relations []relations.GuardianLink `json:"relations"`
+	// Restrictions are periods of secrecy towards this guardian.
+	Restrictions []relations.Period `json:"restrictions"`
+}
+
+// Sees reports whether the guardian may see the child on day d: a formal
+// guardian (or god man) relation holds and no restriction towards them does.
+func (c ChildLink) Sees(guardianID string, d domain.Date) bool {
+	s := relations.Student{Guardians: c.Relations, Restrictions: c.Restrictions}
+	active, restricted := s.GuardianAccess(guardianID, d)
+	return active && !restricted
+}
+
+// Visible lists the children the guardian may see on day d.
+func (g Guardian) Visible(d domain.Date) []string {
+	var ids []string
+	for _, c := range g.Children {
+		if c.Sees(g.GuardianID, d) {
+			ids = append(ids, c.StudentID)
+		}
+	}
+	return ids
+}
+
+// GuardianView is the guardians' view: one document per guardian listing
+// their children and relation periods, and one per child (ChildKey) with
+// the published plans (guardian-visible fields only), published omdömen,
+// talks and acknowledgements, shared by every guardian the relation allows.
+var GuardianView = projections.Projection{
+	Name:    GuardianViewName,
+	Version: 1,
+	Handles: relations.With(handles...),
+	Apply: func(tx projections.Tx, ev projections.Event) error {
+		d, err := begin(tx, ev, false)
+		if err != nil {
+			return err
+		}
+		t := ev.Actor.Tenant
+		for _, s := range sortedKeys(d.students) {
+			c, err := renderChild(tx, t, s, domain.RoleGuardian)
+			if err != nil {
+				return err
+			}
+			if err := projections.PutJSON(tx, ChildKey(t, s), c); err != nil {
+				return err
+			}
+		}
+		for _, s := range sortedKeys(d.guardians) {
+			rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, s))
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for _, g := range rel.Guardians {
+				ids = addSorted(ids, g.ID)
+			}
+			for _, g := range ids {
+				if err := renderGuardian(tx, t, g); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
+}
+
+func renderGuardian(tx projections.Tx, t, guardianID string) error {
+	p, _, err := relations.Load[relations.Person](tx, relations.GuardianKey(t, guardianID))
+	if err != nil {
+		return err
+	}
+	g := Guardian{GuardianID: guardianID, Children: []ChildLink{}}
+	for _, s := range p.Students {
+		rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, s))
+		if err != nil {
+			return err
+		}
+		c := ChildLink{StudentID: s, Protected: rel.Protected, Relations: []relations.GuardianLink{}, Restrictions: []relations.Period{}}
+		for _, l := range rel.Guardians {
+			if l.ID == guardianID {
+				c.Relations = append(c.Relations, l)
+			}
+		}
+		for _, r := range rel.Restrictions {
+			if r.ID == guardianID {
+				c.Restrictions = append(c.Restrictions, r)
+			}
+		}
+		g.Children = append(g.Children, c)
+	}
+	return projections.PutJSON(tx, GuardianKey(t, guardianID), g)
+}
+
+// StudentView is the students' view: per student (StudentKey) the published
+// plans with the fields the student may see, published omdömen with the
+// student's own self-assessments, and talks; never a support matter unless
+// the organiser's setting recorded at the talk allowed it.
+var StudentView = projections.Projection{
+	Name:    StudentViewName,
+	Version: 1,
+	Handles: relations.With(handles...),
+	Apply: func(tx projections.Tx, ev projections.Event) error {
+		d, err := begin(tx, ev, false)
+		if err != nil {
+			return err
+		}
+		t := ev.Actor.Tenant
+		for _, s := range sortedKeys(d.students) {
+			c, err := renderChild(tx, t, s, domain.RoleStudent)
+			if err != nil {
+				return err
+			}
+			if err := projections.PutJSON(tx, StudentKey(t, s), c); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// TermSnapshot is the term snapshots: per student and term (TermSnapshotKey)
+// the whole plan of that term and the omdömen of rounds of that term.
+var TermSnapshot = projections.Projection{
+	Name:    TermSnapshotName,
+	Version: 1,
+	Handles: relations.With(handles...),
+	Apply: func(tx projections.Tx, ev projections.Event) error {
+		d, err := begin(tx, ev, false)
+		if err != nil {
+			return err
+		}
+		t := ev.Actor.Tenant
+		for _, s := range sortedKeys(d.allTerms) {
+			terms, err := studentTerms(tx, t, s)
+			if err != nil {
+				return err
+			}
+			d.terms[s] = terms
+		}
+		for _, s := range sortedKeys(d.students) {
+			for _, term := range d.terms[s] {
+				if err := renderSnapshot(tx, t, s, term); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
+}
+
+// begin folds the relations and the facts for one event.
+func begin(tx projections.Tx, ev projections.Event, revisions bool) (*dirty, error) {
+	if err := relations.Apply(tx, ev); err != nil {
+		return nil, err
+	}
+	return fold(tx, ev.Actor.Tenant, ev, revisions)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,147 @@
+package home
+
+import (
+	"time"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/views/relations"
+)
+
+// Record is the record of a held talk: the plan and the omdömen exactly at
+// the stream versions the talk pinned. Later edits never change it; only
+// the acknowledgements and the protection flag follow.
+type Record struct {
+	ConferenceID     string            `json:"conference_id"`
+	StudentID        string            `json:"student_id"`
+	Term             domain.TermRef    `json:"term"`
+	Protected        bool              `json:"protected"`
+	HeldAt           time.Time         `json:"held_at"`
+	Attendees        []string          `json:"attendees"`
+	Notes            string            `json:"notes"` // internal: staff only
+	Agreements       []string          `json:"agreements"`
+	Culled           bool              `json:"culled"`
+	ActionProgramme  *ActionProgramme  `json:"action_programme"`
+	Acknowledgements []Acknowledgement `json:"acknowledgements"`
+	PlanStream       string            `json:"plan_stream"`
+	PlanVersion      domain.Version    `json:"plan_version"`
+	Plan             *PlanContent      `json:"plan"` // nil: no plan when held
+	Entries          []RecordEntry     `json:"entries"`
+}
+
+// RecordEntry is one entry at the version the talk pinned.
+type RecordEntry struct {
+	Stream  string         `json:"stream"`
+	Version domain.Version `json:"version"`
+	EntryContent
+}
+
+// ConferenceRecord is the records of held talks (ConferenceRecordKey). It
+// keeps each plan's and entry's content per stream revision in its facts,
+// and resolves the pinned versions when the talk is held.
+var ConferenceRecord = projections.Projection{
+	Name:    ConferenceRecordName,
+	Version: 1,
+	Handles: relations.With(handles...),
+	Apply: func(tx projections.Tx, ev projections.Event) error {
+		d, err := begin(tx, ev, true)
+		if err != nil {
+			return err
+		}
+		t := ev.Actor.Tenant
+		if d.held != "" {
+			return renderRecord(tx, t, d.held)
+		}
+		confs := sortedKeys(d.confs)
+		for _, s := range sortedKeys(d.allTerms) {
+			idx, _, err := load[studentFacts](tx, studentFactKey(t, s))
+			if err != nil {
+				return err
+			}
+			confs = append(confs, idx.Conferences...)
+		}
+		for _, id := range confs {
+			if err := refreshRecord(tx, t, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// atRevision reads the content of stream as it stood at version v, from
+// the latest kept revision at or before v.
+func atRevision[T any](tx projections.Tx, t, stream string, v domain.Version) (T, bool, error) {
+	for r := int64(v); r >= 0; r-- {
+		c, ok, err := load[T](tx, revKey(t, stream, uint64(r)))
+		if ok || err != nil {
+			return c, ok, err
+		}
+	}
+	var zero T
+	return zero, false, nil
+}
+
+func renderRecord(tx projections.Tx, t, confID string) error {
+	c, _, err := load[confFact](tx, confFactKey(t, confID))
+	if err != nil {
+		return err
+	}
+	rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, c.StudentID))
+	if err != nil {
+		return err
+	}
+	rec := Record{ConferenceID: confID, StudentID: c.StudentID, Term: c.Term, Protected: rel.Protected,
+		Attendees: orEmpty(c.Attendees), Notes: c.Notes, Agreements: orEmpty(c.Agreements), Culled: c.Culled,
+		ActionProgramme: c.ActionProgramme, Acknowledgements: orEmpty(c.Acknowledgements), Entries: []RecordEntry{}}
+	if c.HeldAt != nil {
+		rec.HeldAt = *c.HeldAt
+	}
+	if h := c.Held; h != nil {
+		rec.PlanStream, rec.PlanVersion = h.PlanStream, h.PlanVersion
+		p, ok, err := atRevision[planFact](tx, t, h.PlanStream, h.PlanVersion)
+		if err != nil {
+			return err
+		}
+		if ok {
+			rec.Plan = planContent(tx, t, p)
+		}
+		for _, re := range h.Entries {
+			en, _, err := atRevision[entryFact](tx, t, re.Stream, re.Version)
+			if err != nil {
+				return err
+			}
+			r, _, err := load[roundFact](tx, roundFactKey(t, re.RoundID))
+			if err != nil {
+				return err
+			}
+			course, _, err := relations.Load[relations.Course](tx, relations.CourseKey(t, re.CourseID))
+			if err != nil {
+				return err
+			}
+			r.RoundID, r.CourseID = re.RoundID, re.CourseID
+			rec.Entries = append(rec.Entries, RecordEntry{Stream: re.Stream, Version: re.Version, EntryContent: entryContent(r, course, en)})
+		}
+	}
+	return projections.PutJSON(tx, ConferenceRecordKey(t, confID), rec)
+}
+
+// refreshRecord updates what may follow a held talk (action programme,
+// acknowledgements, protection) and never its content.
+func refreshRecord(tx projections.Tx, t, confID string) error {
+	key := ConferenceRecordKey(t, confID)
+	rec, ok, err := load[Record](tx, key)
+	if err != nil || !ok {
+		return err
+	}
+	c, _, err := load[confFact](tx, confFactKey(t, confID))
+	if err != nil {
+		return err
+	}
+	rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, c.StudentID))
+	if err != nil {
+		return err
+	}
+	rec.Protected, rec.ActionProgramme, rec.Acknowledgements = rel.Protected, c.ActionProgramme, orEmpty(c.Acknowledgements)
+	return projections.PutJSON(tx, key, rec)
+}
