@@ -29,11 +29,11 @@ func apply(tx projections.Tx, ev projections.Event) error {
 		c.course = r.CourseID
 	}
 	base := baseEntry(ev, c)
-	if len(c.students) == 1 {
-		base.StudentID = c.students[0]
-	} else if len(c.students) > 1 {
+	if c.many {
 		base.StudentIDs = slices.Clone(c.students)
 		slices.Sort(base.StudentIDs)
+	} else if len(c.students) == 1 {
+		base.StudentID = c.students[0]
 	}
 	if err := beforeAfter(tx, t, ev, c, &base); err != nil {
 		return err

@@ -19,9 +19,12 @@ type change struct {
 	// course events, not every student's entries.
 	courseTrail bool
 	round       string
-	plan        string
-	onBehalfOf  string
-	what        string
+	// many: the event names a list of students (an enrolment); actor and
+	// course trails keep the list however long it is.
+	many       bool
+	plan       string
+	onBehalfOf string
+	what       string
 	// field is the previous-value key of the stream this event writes;
 	// empty when the event has no before/after.
 	field     string
@@ -213,9 +216,9 @@ func describeRoster(ev domain.Event) change {
 	case roster.CourseTeacherEnded:
 		return change{course: e.CourseID, courseTrail: true, what: "teacher:" + e.StaffID}
 	case roster.StudentsEnrolled:
-		return change{students: e.StudentIDs, course: e.CourseID, courseTrail: true, what: "enrolment"}
+		return change{students: e.StudentIDs, many: true, course: e.CourseID, courseTrail: true, what: "enrolment"}
 	case roster.StudentsUnenrolled:
-		return change{students: e.StudentIDs, course: e.CourseID, courseTrail: true, what: "enrolment"}
+		return change{students: e.StudentIDs, many: true, course: e.CourseID, courseTrail: true, what: "enrolment"}
 	}
 	return change{}
 }
