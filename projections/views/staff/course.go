@@ -77,6 +77,9 @@ func renderCourses(r *reader, d *dirty) error {
 		return err
 	}
 	for cid := range d.courses {
+		d.entries[cid] = true
+	}
+	for cid := range d.entries {
 		if err := add(cid); err != nil {
 			return err
 		}

@@ -46,10 +46,30 @@ type courseRounds struct {
 // studentFacts is what the staff views know of a student beyond relations.
 type studentFacts struct {
 	// Schools are the student's placements (ID is the school).
-	Schools     []relations.Period `json:"schools"`
-	Plans       []planFact         `json:"plans"`
-	Conferences []conferenceFact   `json:"conferences"`
-	Risks       []riskFact         `json:"risks"`
+	Schools []relations.Period `json:"schools"`
+	// Details are grade and school form over time, by From: the duties of
+	// an earlier term follow the year the student was in then.
+	Details     []detailFact     `json:"details"`
+	Plans       []planFact       `json:"plans"`
+	Conferences []conferenceFact `json:"conferences"`
+	Risks       []riskFact       `json:"risks"`
+}
+
+type detailFact struct {
+	From        domain.Date `json:"from"`
+	Grade       int         `json:"grade"`
+	SchoolForm  string      `json:"school_form"`
+	GradesGiven bool        `json:"grades_given"`
+}
+
+// details records grade and school form from a day on; a change with the
+// same day replaces the earlier one.
+func details(tx projections.Tx, t, studentID string, df detailFact) error {
+	return update(tx, studentKey(t, studentID), func(f *studentFacts) {
+		f.Details = slices.DeleteFunc(f.Details, func(x detailFact) bool { return x.From == df.From })
+		i, _ := slices.BinarySearchFunc(f.Details, df, func(a, b detailFact) int { return a.From.Compare(b.From) })
+		f.Details = slices.Insert(f.Details, i, df)
+	})
 }
 
 type planFact struct {
@@ -108,15 +128,16 @@ type dirty struct {
 	people  map[string]bool                    // a student's roster facts: every document of theirs
 	work    map[string]map[domain.TermRef]bool // a student's content in a term
 	courses map[string]bool                    // a course's roster or rounds: all its terms
+	entries map[string]bool                    // an entry of a course changed: its course view only
 	terms   map[domain.TermRef]bool            // a term's dates or existence: every document of it
 }
 
 func newDirty() *dirty {
-	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, terms: map[domain.TermRef]bool{}}
+	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, entries: map[string]bool{}, terms: map[domain.TermRef]bool{}}
 }
 
 func (d *dirty) empty() bool {
-	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.terms) == 0
+	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.entries) == 0 && len(d.terms) == 0
 }
 
 func (d *dirty) student(id string, terms ...domain.TermRef) {
@@ -141,6 +162,9 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 	case roster.StudentRegistered:
 		d.people[e.StudentID] = true
 		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
+		if err == nil {
+			err = details(tx, t, e.StudentID, detailFact{From: e.EffectiveFrom, Grade: e.Grade, SchoolForm: e.SchoolForm, GradesGiven: e.GradesGiven})
+		}
 	case roster.StudentMoved:
 		d.people[e.StudentID] = true
 		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
@@ -148,6 +172,7 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 		d.people[e.StudentID] = true
 	case roster.StudentDetailsChanged:
 		d.people[e.StudentID] = true
+		err = details(tx, t, e.StudentID, detailFact{From: e.EffectiveFrom, Grade: e.Grade, SchoolForm: e.SchoolForm, GradesGiven: e.GradesGiven})
 	case roster.StudentProtectionChanged:
 		d.people[e.StudentID] = true
 	case roster.StudentLeft:
@@ -255,7 +280,7 @@ func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, cha
 		}
 		change(&r.Entries[i])
 		d.student(studentID, r.Term)
-		d.courses[r.CourseID] = true
+		d.entries[r.CourseID] = true
 	})
 }
 

@@ -144,6 +144,9 @@ func name(s relations.Student) (string, bool) {
 // put writes a served document, or deletes it when there is nothing to show.
 func put(tx projections.Tx, key string, v any, show bool) error {
 	if !show {
+		if b, err := tx.Get(key); err != nil || b == nil {
+			return err
+		}
 		tx.Delete(key)
 		return nil
 	}

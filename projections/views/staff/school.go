@@ -121,6 +121,7 @@ func renderSchool(r *reader, schoolID string, term domain.TermRef) error {
 		if err != nil {
 			return err
 		}
+		s = inYear(s, f, sp)
 		ref, ok := placed(s, f, schoolID, sp)
 		if !ok {
 			continue
@@ -145,6 +146,18 @@ func renderSchool(r *reader, schoolID string, term domain.TermRef) error {
 		}
 	}
 	return put(r.tx, SchoolListsKey(r.t, schoolID, term), doc, shown)
+}
+
+// inYear returns s with the grade and school form of the term: the last
+// recorded before the term ends (the current ones when its dates are unknown).
+func inYear(s relations.Student, f studentFacts, sp span) relations.Student {
+	for _, df := range f.Details {
+		if sp.known && df.From.After(sp.end) {
+			break
+		}
+		s.Grade, s.SchoolForm, s.GradesGiven = df.Grade, df.SchoolForm, df.GradesGiven
+	}
+	return s
 }
 
 // placed reports whether the student belonged to the school during the

@@ -1,9 +1,13 @@
 package staff
 
 import (
+	"encoding/json"
 	"testing"
 
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/domain/setup"
+	"github.com/iup-platform/iup/projections/projectiontest"
 )
 
 func ref(id, name string, protected bool, placed Period, current string) StudentRef {
@@ -36,5 +40,31 @@ func schoolDocs() map[string]any {
 func TestSchoolLists(t *testing.T) {
 	t.Run("risk, talk and written IUP lists per school and term; a moved student in each school's own terms", func(t *testing.T) {
 		sameView(t, build(t, SchoolLists, history(false)), schoolDocs())
+	})
+}
+
+func TestSchoolListsOverYears(t *testing.T) {
+	t.Run("an earlier term keeps the year the student was in then", func(t *testing.T) {
+		next := domain.TermRef{SchoolYear: "2027-2028", Kind: domain.HT}
+		evs := append(nextYear(), projectiontest.NewLog().Add(roster.StudentStream(tn, "s3"), at("2027-08-01T08:00:00Z"), admin,
+			roster.StudentDetailsChanged{StudentID: "s3", Grade: 6, SchoolForm: setup.FormGrundskola, EffectiveFrom: d("2027-08-16")}).Events()...)
+		v := projectionsView(t, SchoolLists, evs)
+		old := schoolDocs()
+		for k, w := range old {
+			wb, _ := json.Marshal(w)
+			if string(v[k]) != string(wb) {
+				t.Errorf("%s changed:\n got %s\nwant %s", k, v[k], wb)
+			}
+		}
+		var doc SchoolListsDoc
+		decode(t, v, SchoolListsKey(tn, "sk1", next), &doc)
+		for _, r := range doc.IUPDue {
+			if r.StudentID == "s3" {
+				t.Error("a year-6 student is owed a written IUP")
+			}
+		}
+		if len(doc.NoConference) != 2 || doc.NoConference[1].Grade != 6 {
+			t.Errorf("no conference = %+v", doc.NoConference)
+		}
 	})
 }
