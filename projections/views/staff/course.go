@@ -77,9 +77,9 @@ func renderCourses(r *reader, d *dirty) error {
 		return err
 	}
 	for cid := range d.courses {
-		d.entries[cid] = true
+		d.courseOnly[cid] = true
 	}
-	for cid := range d.entries {
+	for cid := range d.courseOnly {
 		if err := add(cid); err != nil {
 			return err
 		}

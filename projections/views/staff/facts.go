@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
-	"github.com/iup-platform/iup/domain/assessment"
 	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/domain/setup"
 	"github.com/iup-platform/iup/projections"
@@ -125,19 +124,19 @@ func (e entryFact) written() bool { return !e.Withdrawn && (e.Level != "" || e.C
 
 // dirty names what an event changed, for the views to re-render.
 type dirty struct {
-	people  map[string]bool                    // a student's roster facts: every document of theirs
-	work    map[string]map[domain.TermRef]bool // a student's content in a term
-	courses map[string]bool                    // a course's roster or rounds: all its terms
-	entries map[string]bool                    // an entry of a course changed: its course view only
-	terms   map[domain.TermRef]bool            // a term's dates or existence: every document of it
+	people     map[string]bool                    // a student's roster facts: every document of theirs
+	work       map[string]map[domain.TermRef]bool // a student's content in a term
+	courses    map[string]bool                    // a course's roster or rounds: all its terms
+	courseOnly map[string]bool                    // a change only the course view shows: an entry, a teacher
+	terms      map[domain.TermRef]bool            // a term's dates or existence: every document of it
 }
 
 func newDirty() *dirty {
-	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, entries: map[string]bool{}, terms: map[domain.TermRef]bool{}}
+	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, courseOnly: map[string]bool{}, terms: map[domain.TermRef]bool{}}
 }
 
 func (d *dirty) empty() bool {
-	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.entries) == 0 && len(d.terms) == 0
+	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.courseOnly) == 0 && len(d.terms) == 0
 }
 
 func (d *dirty) student(id string, terms ...domain.TermRef) {
@@ -189,9 +188,9 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 			err = addTerms(tx, t, d, courseTerms(e.Term, e.WholeYear)...)
 		}
 	case roster.CourseTeacherAssigned:
-		d.courses[e.CourseID] = true
+		d.courseOnly[e.CourseID] = true
 	case roster.CourseTeacherEnded:
-		d.courses[e.CourseID] = true
+		d.courseOnly[e.CourseID] = true
 	case roster.StudentsEnrolled:
 		d.courses[e.CourseID] = true
 	case roster.StudentsUnenrolled:
@@ -266,88 +265,6 @@ func compareTerms(a, b domain.TermRef) int {
 		return 1
 	}
 	return 0
-}
-
-// entry changes one student's entry in a round and marks it dirty.
-func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, change func(*entryFact)) error {
-	return update(tx, roundKey(t, roundID), func(r *roundFact) {
-		r.ID = roundID
-		i, found := slices.BinarySearchFunc(r.Entries, studentID, func(e entryFact, id string) int {
-			return compareStrings(e.StudentID, id)
-		})
-		if !found {
-			r.Entries = slices.Insert(r.Entries, i, entryFact{StudentID: studentID})
-		}
-		change(&r.Entries[i])
-		d.student(studentID, r.Term)
-		d.entries[r.CourseID] = true
-	})
-}
-
-// assessmentFacts folds the round and entry events.
-func assessmentFacts(tx projections.Tx, t string, ev projections.Event, d *dirty) (bool, error) {
-	round := func(id string, change func(*roundFact)) error {
-		return update(tx, roundKey(t, id), func(r *roundFact) {
-			r.ID = id
-			change(r)
-			d.courses[r.CourseID] = true
-		})
-	}
-	var err error
-	switch e := ev.Event.(type) {
-	case assessment.RoundCreated:
-		err = round(e.RoundID, func(r *roundFact) {
-			r.Seq, r.CourseID, r.Term, r.Title, r.FreeText, r.SelfAssessment = ev.Position.Commit, e.CourseID, e.Term, e.Title, e.FreeText, e.SelfAssessment
-			r.Steps = nil
-			for _, s := range e.Steps {
-				r.Steps = append(r.Steps, s.Key)
-			}
-		})
-		if err == nil {
-			err = update(tx, courseRoundsKey(t, e.CourseID), func(c *courseRounds) {
-				if !slices.Contains(c.Rounds, e.RoundID) {
-					c.Rounds = append(c.Rounds, e.RoundID)
-				}
-			})
-		}
-		if err == nil {
-			err = addTerms(tx, t, d, e.Term)
-		}
-	case assessment.RoundPublished:
-		at := e.PublishAt.UTC()
-		err = round(e.RoundID, func(r *roundFact) { r.Published, r.PublishAt = true, &at })
-	case assessment.RoundUnpublished:
-		err = round(e.RoundID, func(r *roundFact) { r.Published, r.PublishAt = false, nil })
-	case assessment.RoundSelfAssessmentChanged:
-		err = round(e.RoundID, func(r *roundFact) { r.SelfAssessment = e.Allowed })
-	case assessment.EntryLevelSet:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Level, x.Withdrawn = e.Level, false })
-	case assessment.EntryCommentSet:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Comment, x.Withdrawn = commentPresent(e.Comment, ev), false })
-	case assessment.SelfLevelSet:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.SelfLevel = e.Level })
-	case assessment.SelfCommentSet:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.SelfComment = commentPresent(e.Comment, ev) })
-	case assessment.EntryAmended:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) {
-			x.Amended = true
-			switch e.Field {
-			case assessment.FieldLevel:
-				x.Level, x.Withdrawn = e.Level, false
-			case assessment.FieldComment:
-				x.Comment, x.Withdrawn = commentPresent(e.Comment, ev), false
-			case assessment.FieldSelfLevel:
-				x.SelfLevel = e.Level
-			case assessment.FieldSelfComment:
-				x.SelfComment = commentPresent(e.Comment, ev)
-			}
-		})
-	case assessment.EntryWithdrawn:
-		err = entry(tx, t, d, e.RoundID, e.StudentID, func(x *entryFact) { x.Level, x.Comment, x.Withdrawn = "", false, true })
-	default:
-		return false, nil
-	}
-	return true, err
 }
 
 // load reads a helper document, or zero when there is none.

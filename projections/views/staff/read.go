@@ -129,7 +129,7 @@ func enrolled(c relations.Course, id string, sp span) (Period, bool) {
 	return Period{}, false
 }
 
-// knownTerms lists every term the tenant has seen.
+// index reads the tenant-wide index of terms, mentors and schools.
 func (r *reader) index() (index, error) { return load[index](r.tx, indexKey(r.t)) }
 
 // name is what a row may show of a student: nothing when the identity is
