@@ -2,6 +2,7 @@ package audit
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/iup-platform/iup/domain/assessment"
@@ -133,5 +134,24 @@ func TestHandlesEveryTypeOnce(t *testing.T) {
 		if !seen[ty] {
 			t.Errorf("event type %s lands in no trail: add it to handled()", ty)
 		}
+	}
+}
+
+func TestTenantsAreKeptApart(t *testing.T) {
+	evs := history().Events()
+	for i := range evs {
+		evs[i].Actor.Tenant = "annan"
+	}
+	v := projectiontest.View(t, Projection, evs)
+	if len(v) == 0 {
+		t.Fatal("no documents")
+	}
+	for k := range v {
+		if !strings.HasPrefix(k, "audit/annan/") && !strings.HasPrefix(k, HelperPrefix+"annan/") {
+			t.Errorf("document %s is outside the tenant's keys", k)
+		}
+	}
+	if _, ok := v[StudentKey("annan", "s1")]; !ok {
+		t.Error("the student's trail is not under the tenant")
 	}
 }
