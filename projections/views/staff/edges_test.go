@@ -166,3 +166,61 @@ func TestEdges(t *testing.T) {
 		}
 	})
 }
+
+func TestTalksAndPlans(t *testing.T) {
+	l := projectiontest.NewLog().
+		Add(roster.StudentStream(tn, "s1"), at("2026-08-10T08:00:00Z"), admin,
+			roster.StudentRegistered{StudentID: "s1", SchoolID: "sk1", Grade: 2, SchoolForm: setup.FormGrundskola, DisplayName: "Ella", EffectiveFrom: from},
+			roster.MentorAssigned{StudentID: "s1", StaffID: "m1", EffectiveFrom: from})
+	for _, c := range []struct {
+		id, at string
+		held   bool
+	}{{"k1", "2026-10-10T08:00:00Z", false}, {"k2", "2026-10-03T08:00:00Z", false}} {
+		l.Add(conference.Stream(tn, c.id), at("2026-09-01T08:00:00Z"), mentor,
+			conference.Scheduled{ConferenceID: c.id, StudentID: "s1", Term: ht, At: at(c.at)})
+	}
+	// A plan published whose creation lies outside the log (imported).
+	l.Add(plan.Stream(tn, "s1", ht), at("2026-09-01T08:00:00Z"), mentor, plan.Published{PlanID: plan.ID("s1", ht), StudentID: "s1"})
+	row := func(l *projectiontest.Log) MenteeRow {
+		var doc MentorOverviewDoc
+		decode(t, build(t, MentorOverview, l), MentorOverviewKey(tn, "m1", ht), &doc)
+		return doc.Rows[0]
+	}
+	t.Run("of two booked talks the earlier shows", func(t *testing.T) {
+		if c := row(l).Conference; c.ConferenceID != "k2" || c.Status != StatusScheduled {
+			t.Errorf("talk = %+v", c)
+		}
+	})
+	t.Run("a plan's term is read from its id when its creation is not in the log", func(t *testing.T) {
+		if p := row(l).Plan; p != (PlanStatus{Status: StatusPublished, PlanID: "s1.2026-2027.HT"}) {
+			t.Errorf("plan = %+v", p)
+		}
+	})
+	t.Run("a held talk outranks a booked one, and the later of two held shows", func(t *testing.T) {
+		l.Add(conference.Stream(tn, "k1"), at("2026-10-10T08:00:00Z"), mentor,
+			conference.Held{ConferenceID: "k1", StudentID: "s1", Term: ht, HeldAt: at("2026-10-10T08:00:00Z")})
+		if c := row(l).Conference; c.ConferenceID != "k1" || c.Status != StatusHeld {
+			t.Errorf("talk = %+v", c)
+		}
+		l.Add(conference.Stream(tn, "k2"), at("2026-10-11T08:00:00Z"), mentor,
+			conference.Held{ConferenceID: "k2", StudentID: "s1", Term: ht, HeldAt: at("2026-10-11T08:00:00Z")})
+		if c := row(l).Conference; c.ConferenceID != "k2" || c.Status != StatusHeld {
+			t.Errorf("talk = %+v", c)
+		}
+	})
+}
+
+func TestUnknownTermDates(t *testing.T) {
+	t.Run("without term dates a school lists the students it has now", func(t *testing.T) {
+		v := projectionsView(t, SchoolLists, history(false).Events()[1:])
+		var sk1, sk2 SchoolListsDoc
+		decode(t, v, SchoolListsKey(tn, "sk1", vt), &sk1)
+		decode(t, v, SchoolListsKey(tn, "sk2", vt), &sk2)
+		if len(sk1.NoConference) != 2 || sk1.NoConference[0].StudentID != "s1" || sk1.NoConference[1].StudentID != "s3" {
+			t.Errorf("sk1 = %+v", sk1.NoConference)
+		}
+		if len(sk2.NoConference) != 1 || sk2.NoConference[0].StudentID != "s2" {
+			t.Errorf("sk2 = %+v", sk2.NoConference)
+		}
+	})
+}
