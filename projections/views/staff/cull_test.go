@@ -3,6 +3,7 @@ package staff
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,5 +110,35 @@ func TestLaterTerm(t *testing.T) {
 			Term: domain.TermRef{SchoolYear: "2027-2028", Kind: domain.VT}, TermStart: d("2028-01-08"), TermEnd: d("2028-06-10"),
 			Rows: []MenteeRow{m2}, Courses: []CourseProgress{}}
 		sameView(t, v, want)
+	})
+}
+
+func TestReadHelpers(t *testing.T) {
+	t.Run("a row's mentor period and a course's teachers are judged by date", func(t *testing.T) {
+		var m MentorOverviewDoc
+		decode(t, build(t, MentorOverview, history(false)), MentorOverviewKey(tn, "m1", ht), &m)
+		if s3 := m.Rows[2]; !s3.MentoredOn(d("2026-12-31")) || s3.MentoredOn(d("2027-01-01")) || s3.MentoredOn(d("2026-08-16")) {
+			t.Errorf("s3 mentor period %+v", s3.Mentor)
+		}
+		var c CourseViewDoc
+		decode(t, build(t, CourseView, edges()), CourseViewKey(tn, "c-en", ht), &c)
+		if !c.TaughtBy("t2", d("2026-09-30")) || c.TaughtBy("t2", d("2026-10-01")) || !c.TaughtBy("t3", d("2026-10-01")) || c.TaughtBy("t9", d("2026-10-01")) {
+			t.Errorf("teachers %+v", c.Teachers)
+		}
+	})
+	t.Run("a guardian's restriction changes nothing staff see", func(t *testing.T) {
+		evs := history(false).Events()
+		without := slices.DeleteFunc(slices.Clone(evs), func(ev projections.Event) bool { return ev.Event.EventType() == "roster.guardian-restricted" })
+		if len(without) == len(evs) {
+			t.Fatal("the history has no restriction")
+		}
+		for _, p := range views {
+			a, b := served(projectionsView(t, p, evs)), served(projectionsView(t, p, without))
+			for k := range a {
+				if !bytes.Equal(a[k], b[k]) {
+					t.Errorf("%s: %s differs", p.Name, k)
+				}
+			}
+		}
 	})
 }

@@ -104,3 +104,30 @@ func termLess(a, b domain.TermRef) bool {
 	}
 	return a.Kind < b.Kind
 }
+
+// HoldsOn reports whether the period covers day.
+func (p Period) HoldsOn(day domain.Date) bool {
+	return !day.Before(p.From) && (p.To.IsZero() || day.Before(p.To))
+}
+
+// MentoredOn reports whether the row's mentor mentors the student on day,
+// for an API that lists only current mentees.
+func (r MenteeRow) MentoredOn(day domain.Date) bool {
+	for _, p := range r.Mentor {
+		if p.HoldsOn(day) {
+			return true
+		}
+	}
+	return false
+}
+
+// TaughtBy reports whether staffID teaches the course on day: the API's
+// check before it serves the course view to a teacher.
+func (c CourseViewDoc) TaughtBy(staffID string, day domain.Date) bool {
+	for _, t := range c.Teachers {
+		if t.StaffID == staffID && t.HoldsOn(day) {
+			return true
+		}
+	}
+	return false
+}
