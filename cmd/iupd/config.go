@@ -16,6 +16,8 @@ type Config struct {
 	Addr            string
 	DataDir         string
 	Events          string // event store URL: sqlite:PATH (embedded) or esdb://... (KurrentDB)
+	MasterKeyFile   string // wraps the per-student data keys; created on first start
+	AdminAddr       string // operators' endpoints (projection status, rebuild); loopback by default
 	LogLevel        slog.Level
 	LogFormat       string // json or text
 	ShutdownTimeout time.Duration
@@ -43,6 +45,8 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	str(&c.Addr, "addr", ":8080", "HTTP listen address")
 	str(&c.DataDir, "data-dir", "./data", "folder for the embedded store and local keys")
 	str(&c.Events, "events", "", "event store: sqlite:PATH (default sqlite:DATA_DIR/events.db)")
+	str(&c.MasterKeyFile, "master-key-file", "", "master key that wraps the data keys (default DATA_DIR/master.key; created on first start)")
+	str(&c.AdminAddr, "admin-addr", "127.0.0.1:8081", "listen address of the operators' endpoints (no auth: keep it on loopback); empty disables them")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.TextVar(&c.LogLevel, "log-level", levelOr("log-level", slog.LevelInfo), "log level: debug, info, warn, error ("+envName("log-level")+")")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
@@ -73,6 +77,9 @@ func (c *Config) parse(name string, args []string) error {
 	}
 	if c.Events == "" {
 		c.Events = "sqlite:" + filepath.Join(c.DataDir, "events.db")
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)

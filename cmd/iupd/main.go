@@ -19,6 +19,7 @@ const usage = `iupd: individual development plans, written assessments and devel
 
 Usage:
   iupd serve [flags]     run the whole service on the embedded defaults
+  iupd project --rebuild NAME   rebuild one view in the running service
   iupd verify --chain    check the tamper-evident history; names each altered event
   iupd digest            print the chained digest of the history, to keep elsewhere
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serveCommand(ctx, args[1:], stderr)
+	case "project":
+		err = projectCommand(ctx, args[1:], stdout)
 	case "verify":
 		err = verifyCommand(ctx, args[1:], stdout, stderr)
 	case "digest":

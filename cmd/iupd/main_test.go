@@ -15,12 +15,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections/views/audit"
 )
 
 func startMain(t *testing.T, args ...string) *Main {
 	t.Helper()
 	m := &Main{}
-	base := []string{"--addr", "127.0.0.1:0", "--data-dir", t.TempDir()}
+	base := []string{"--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data-dir", t.TempDir()}
 	if err := m.Config.parse("serve", append(base, args...)); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +87,79 @@ func TestReadyzFailsWhenTheStoreCannotWrite(t *testing.T) {
 		t.Fatalf("/readyz with a closed store = %d %s", code, body)
 	}
 	m.store = nil // already closed
+}
+
+// An event appended to the store is sealed on disk, yet reaches the views
+// through the forwarder and the bus, decrypted; the operators' endpoints
+// report the views and rebuild one while it serves.
+func TestEventsReachTheViewsAndOperatorsCanRebuild(t *testing.T) {
+	m := startMain(t)
+	ctx := context.Background()
+	codec, _, err := openCodec(m.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := eventstore.NewDomainLog(m.store, codec)
+	teacher := domain.Meta{Actor: domain.Actor{Tenant: "kommun", ID: "t1", Role: domain.RoleTeacher}, Now: time.Now()}
+	const secret = "Läser med inlevelse, kanariefågel"
+	app, err := log.Append(ctx, "assessmententry-kommun.r1.s1", domain.NoStream, teacher,
+		[]domain.Event{assessment.EntryCommentSet{RoundID: "r1", StudentID: "s1", Comment: secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos, err := eventstore.ParsePosition(app.Position)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := m.read.runtime.WaitFor(wctx, audit.Projection.Name, pos); err != nil {
+		t.Fatalf("the audit view never reached the append: %v", err)
+	}
+	rd, err := m.read.runtime.Reader(ctx, audit.Projection.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(k string) ([]byte, error) {
+		v, err := rd.Get(ctx, k)
+		return v[0], err
+	}
+	entries, _, err := audit.Page(read, "kommun", audit.KindStudent, "s1", "", 10)
+	if err != nil || len(entries) != 1 || entries[0].After == nil || entries[0].After.Text != secret || entries[0].ActorID != "t1" {
+		t.Fatalf("student trail = %+v, %v", entries, err)
+	}
+	stored, err := m.store.ReadStream(ctx, "assessmententry-kommun.r1.s1", eventstore.ReadStreamOptions{})
+	if err != nil || strings.Contains(string(stored[0].Data), "kanariefågel") {
+		t.Fatalf("the comment is stored in the clear: %s (%v)", stored[0].Data, err)
+	}
+
+	admin := "http://" + m.AdminAddr()
+	code, _, body := get(t, admin+"/admin/projections")
+	if code != 200 || !strings.Contains(body, `"name":"audit"`) || !strings.Contains(body, `"name":"mentor-overview"`) {
+		t.Fatalf("/admin/projections = %d %s", code, body)
+	}
+	resp, err := http.Post(admin+"/admin/projections/audit/rebuild", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("rebuild: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	again, _, err := audit.Page(func(k string) ([]byte, error) {
+		rd, err := m.read.runtime.Reader(ctx, audit.Projection.Name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := rd.Get(ctx, k)
+		return v[0], err
+	}, "kommun", audit.KindStudent, "s1", "", 10)
+	if err != nil || len(again) != 1 || again[0].After.Text != secret {
+		t.Fatalf("after the rebuild: %+v, %v", again, err)
+	}
+	if resp, err := http.Post(admin+"/admin/projections/nope/rebuild", "", nil); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("rebuild of an unknown view: %v %v", resp, err)
+	}
+	if code, _, _ := get(t, admin+"/admin/projections/audit/parked"); code != 200 {
+		t.Fatalf("parked = %d", code)
+	}
 }
 
 func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
@@ -156,6 +234,13 @@ func TestSubcommands(t *testing.T) {
 	if code := run([]string{"probe", "--url", "http://" + m.Addr() + "/nope"}, &out, &errOut); code != 1 {
 		t.Fatalf("probe of a 404: exit %d", code)
 	}
+	out.Reset()
+	if code := run([]string{"project", "--rebuild", "mentor-overview", "--admin-url", "http://" + m.AdminAddr()}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "rebuilt mentor-overview") {
+		t.Fatalf("project --rebuild: exit %d %q %s", code, out.String(), errOut.String())
+	}
+	if code := run([]string{"project", "--rebuild", "nope", "--admin-url", "http://" + m.AdminAddr()}, &out, &errOut); code != 1 {
+		t.Fatalf("project --rebuild of an unknown view: exit %d", code)
+	}
 }
 
 // SIGTERM lets the real binary finish and exit 0, logging JSON without
@@ -175,7 +260,7 @@ func TestSIGTERMShutsDownGracefully(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data-dir", t.TempDir())
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--admin-addr", "127.0.0.1:0", "--data-dir", t.TempDir())
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -232,7 +317,7 @@ collect:
 		}
 		msgs = append(msgs, rec["msg"].(string))
 	}
-	if strings.Join(msgs, ",") != "serving,shutting down,stopped" {
-		t.Fatalf("log messages = %v", msgs)
+	if n := len(msgs); n < 3 || msgs[n-3] != "serving" || msgs[n-2] != "shutting down" || msgs[n-1] != "stopped" {
+		t.Fatalf("log messages = %v, want to end with serving, shutting down, stopped", msgs)
 	}
 }

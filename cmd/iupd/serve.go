@@ -25,8 +25,12 @@ type Main struct {
 	Logger *slog.Logger
 
 	store    *sqlite.Store
+	keys     io.Closer
+	read     *readSide
 	server   *http.Server
+	admin    *http.Server
 	listener net.Listener
+	adminLn  net.Listener
 	served   chan error
 }
 
@@ -69,14 +73,36 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(store.Collectors()...)
+
+	codec, keys, err := openCodec(m.Config)
+	if err != nil {
+		m.closeAll()
+		return fmt.Errorf("open keys: %w", err)
+	}
+	m.keys = keys
+	m.read, err = startReadSide(ctx, store, codec, reg, m.Logger)
+	if err != nil {
+		m.closeAll()
+		return err
+	}
+
+	httpMetrics := handlers.NewHTTPMetrics(reg)
 	ops := handlers.NewOps(reg,
 		handlers.ReadinessCheck{Name: "event_store_writable", Check: store.Writable},
 	)
-	router := handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: handlers.NewHTTPMetrics(reg)})
+	router := handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: httpMetrics})
+	if m.Config.AdminAddr != "" {
+		if m.adminLn, err = net.Listen("tcp", m.Config.AdminAddr); err != nil {
+			m.closeAll()
+			return fmt.Errorf("listen on %s: %w", m.Config.AdminAddr, err)
+		}
+		m.admin = &http.Server{Handler: handlers.NewAdminRouter(m.read, httpMetrics), ReadHeaderTimeout: m.Config.ReadHeaderTimeout}
+		go func() { _ = m.admin.Serve(m.adminLn) }()
+	}
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
-		_ = store.Close()
+		m.closeAll()
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = ln
@@ -104,25 +130,56 @@ func (m *Main) Run(ctx context.Context) error {
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // Close stops taking requests, lets in-flight ones finish (appends among
-// them) within the shutdown timeout, then closes the store.
+// them) within the shutdown timeout, then stops the read side and closes
+// the stores.
 func (m *Main) Close() error {
 	var errs []error
-	if m.server != nil {
-		timeout := m.Config.ShutdownTimeout
-		if timeout <= 0 {
-			timeout = 30 * time.Second
+	timeout := m.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for _, srv := range []*http.Server{m.server, m.admin} {
+		if srv != nil {
+			if err := srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+			}
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		if err := m.server.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+	}
+	errs = append(errs, m.closeAll())
+	m.Logger.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// closeAll releases what Run opened, in reverse order; safe on a partial Run.
+func (m *Main) closeAll() error {
+	var errs []error
+	if m.read != nil {
+		if err := m.read.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop projections: %w", err))
 		}
+		m.read = nil
+	}
+	if m.keys != nil {
+		if err := m.keys.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close key store: %w", err))
+		}
+		m.keys = nil
 	}
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close event store: %w", err))
 		}
+		m.store = nil
 	}
-	m.Logger.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// AdminAddr is the bound address of the operators' endpoints ("" when off).
+func (m *Main) AdminAddr() string {
+	if m.adminLn == nil {
+		return ""
+	}
+	return m.adminLn.Addr().String()
 }
