@@ -9,6 +9,7 @@ import (
 	"github.com/iup-platform/iup/domain/conference"
 	"github.com/iup-platform/iup/domain/plan"
 	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/views/relations"
 )
 
 // The facts are helper documents under "facts/", never served. They hold
@@ -236,4 +237,21 @@ func uintString(n uint64) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// begin folds the relations and the facts for one event.
+func begin(tx projections.Tx, ev projections.Event, revisions bool) (*dirty, error) {
+	if err := relations.Apply(tx, ev); err != nil {
+		return nil, err
+	}
+	return fold(tx, ev.Actor.Tenant, ev, revisions)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

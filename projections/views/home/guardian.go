@@ -1,8 +1,6 @@
 package home
 
 import (
-	"slices"
-
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/relations"
@@ -112,78 +110,4 @@ func renderGuardian(tx projections.Tx, t, guardianID string) error {
 		g.Children = append(g.Children, c)
 	}
 	return projections.PutJSON(tx, GuardianKey(t, guardianID), g)
-}
-
-// StudentView is the students' view: per student (StudentKey) the published
-// plans with the fields the student may see, published omdömen with the
-// student's own self-assessments, and talks; never a support matter unless
-// the organiser's setting recorded at the talk allowed it.
-var StudentView = projections.Projection{
-	Name:    StudentViewName,
-	Version: 1,
-	Handles: relations.With(handles...),
-	Apply: func(tx projections.Tx, ev projections.Event) error {
-		d, err := begin(tx, ev, false)
-		if err != nil {
-			return err
-		}
-		t := ev.Actor.Tenant
-		for _, s := range sortedKeys(d.students) {
-			c, err := renderChild(tx, t, s, domain.RoleStudent)
-			if err != nil {
-				return err
-			}
-			if err := projections.PutJSON(tx, StudentKey(t, s), c); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
-}
-
-// TermSnapshot is the term snapshots: per student and term (TermSnapshotKey)
-// the whole plan of that term and the omdömen of rounds of that term.
-var TermSnapshot = projections.Projection{
-	Name:    TermSnapshotName,
-	Version: 1,
-	Handles: relations.With(handles...),
-	Apply: func(tx projections.Tx, ev projections.Event) error {
-		d, err := begin(tx, ev, false)
-		if err != nil {
-			return err
-		}
-		t := ev.Actor.Tenant
-		for _, s := range sortedKeys(d.allTerms) {
-			terms, err := studentTerms(tx, t, s)
-			if err != nil {
-				return err
-			}
-			d.terms[s] = terms
-		}
-		for _, s := range sortedKeys(d.students) {
-			for _, term := range d.terms[s] {
-				if err := renderSnapshot(tx, t, s, term); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	},
-}
-
-// begin folds the relations and the facts for one event.
-func begin(tx projections.Tx, ev projections.Event, revisions bool) (*dirty, error) {
-	if err := relations.Apply(tx, ev); err != nil {
-		return nil, err
-	}
-	return fold(tx, ev.Actor.Tenant, ev, revisions)
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
