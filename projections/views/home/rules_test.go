@@ -95,6 +95,15 @@ func TestGuardianAccessIsJudgedByDate(t *testing.T) {
 		want.Children[0].Relations[0].To = d("2027-03-01")
 		compareDoc(t, v, GuardianKey(tn, "gA"), want)
 	})
+	t.Run("another responsible adult is listed but sees nothing", func(t *testing.T) {
+		log := history(false).Add(roster.StudentStream(tn, "s1"), at("2026-08-10T09:00:00Z"), admin,
+			roster.GuardianLinked{StudentID: "s1", GuardianID: "gC", Relation: "annan_ansvarig", EffectiveFrom: from})
+		var gC Guardian
+		projectiontest.Doc(t, projectiontest.View(t, GuardianView, log.Events()), GuardianKey(tn, "gC"), &gC)
+		if len(gC.Children) != 1 || len(gC.Visible(d("2026-11-01"))) != 0 {
+			t.Errorf("gC = %+v", gC)
+		}
+	})
 	t.Run("before the relation began nobody sees the child", func(t *testing.T) {
 		if gA.Children[0].Sees("gA", d("2026-08-16")) {
 			t.Error("access before the relation")
