@@ -175,3 +175,16 @@ func randomSuffix() string {
 
 // Close stops publishing; the client stays open for its owner.
 func (r *Redis) Close() error { return r.pub.Close() }
+
+// ForwarderStart is where the forwarder resumes in the Redis mode: after
+// the stream's newest entry, or after the log's head for an empty stream
+// (a consumer behind it fills the gap from the event store).
+func (r *Redis) ForwarderStart(events eventstore.Store) func(context.Context) (eventstore.Position, error) {
+	return func(ctx context.Context) (eventstore.Position, error) {
+		pos, ok, err := r.LastForwarded(ctx)
+		if err != nil || ok {
+			return pos, err
+		}
+		return events.HeadPosition(ctx)
+	}
+}
