@@ -54,7 +54,13 @@ func (p Projection) Namespace(generation string) Namespace {
 }
 
 // GetJSON decodes the document at key into v and reports whether it existed.
+// On an Overlay the decoded document is kept, so the next read of the same
+// key in this batch or a later one costs a copy, not a decode. v receives a
+// shallow copy: mutate what you read only to Put it back.
 func GetJSON(tx Tx, key string, v any) (bool, error) {
+	if o, ok := tx.(*Overlay); ok {
+		return o.getObject(key, v)
+	}
 	b, err := tx.Get(key)
 	if err != nil || b == nil {
 		return false, err
@@ -65,9 +71,13 @@ func GetJSON(tx Tx, key string, v any) (bool, error) {
 	return true, nil
 }
 
-// PutJSON encodes v at key. encoding/json sorts map keys, so equal views
-// encode to equal bytes, which the rebuild comparison relies on.
+// PutJSON stores v at key. On an Overlay it is encoded only when the batch
+// commits; encoding/json sorts map keys, so equal views encode to equal
+// bytes, which the rebuild comparison relies on.
 func PutJSON(tx Tx, key string, v any) error {
+	if o, ok := tx.(*Overlay); ok {
+		return o.putObject(key, v)
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("document %s: %w", key, err)
@@ -75,54 +85,3 @@ func PutJSON(tx Tx, key string, v any) error {
 	tx.Put(key, b)
 	return nil
 }
-
-// Overlay is a Tx that stages writes over a base reader: the runtime applies
-// a batch of events through one overlay, then commits its changes with the
-// checkpoint in one store call.
-type Overlay struct {
-	base    func(key string) ([]byte, error)
-	staged  map[string][]byte // nil value = deleted
-	order   []string
-	touched map[string]bool
-}
-
-// NewOverlay returns an overlay reading missing keys from base.
-func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
-	return &Overlay{base: base, staged: map[string][]byte{}, touched: map[string]bool{}}
-}
-
-// Get implements Tx.
-func (o *Overlay) Get(key string) ([]byte, error) {
-	if o.touched[key] {
-		return o.staged[key], nil
-	}
-	return o.base(key)
-}
-
-// Put implements Tx.
-func (o *Overlay) Put(key string, value []byte) {
-	o.stage(key, append([]byte(nil), value...))
-}
-
-// Delete implements Tx.
-func (o *Overlay) Delete(key string) { o.stage(key, nil) }
-
-func (o *Overlay) stage(key string, value []byte) {
-	if !o.touched[key] {
-		o.touched[key] = true
-		o.order = append(o.order, key)
-	}
-	o.staged[key] = value
-}
-
-// Changes returns the staged writes in first-touched order.
-func (o *Overlay) Changes() []Change {
-	out := make([]Change, 0, len(o.order))
-	for _, k := range o.order {
-		out = append(out, Change{Key: k, Value: o.staged[k]})
-	}
-	return out
-}
-
-// Len is the number of staged keys.
-func (o *Overlay) Len() int { return len(o.order) }

@@ -57,26 +57,42 @@ func (l *Log) Cull(stream string) *Log {
 func (l *Log) Events() []projections.Event { return l.events }
 
 // View applies events to p in order, skipping types it does not handle as
-// the runtime does, and returns every document of the view.
+// the runtime does, and returns every document of the view. Documents stay
+// decoded across events in one overlay, as in the runtime, and are encoded
+// at the end; every 97 events the staged writes are flushed to bytes, so
+// both paths are exercised.
 func View(t testing.TB, p projections.Projection, events []projections.Event) map[string]json.RawMessage {
 	t.Helper()
 	docs := map[string][]byte{}
-	for _, ev := range events {
-		if !p.HandlesType(ev.Event.EventType()) {
-			continue
+	o := projections.NewOverlay(func(k string) ([]byte, error) { return docs[k], nil })
+	flush := func() {
+		changes, err := o.Changes()
+		if err != nil {
+			t.Fatalf("%s: encode: %v", p.Name, err)
 		}
-		o := projections.NewOverlay(func(k string) ([]byte, error) { return docs[k], nil })
-		if err := p.Apply(o, ev); err != nil {
-			t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
-		}
-		for _, c := range o.Changes() {
+		for _, c := range changes {
 			if c.Value == nil {
 				delete(docs, c.Key)
 			} else {
 				docs[c.Key] = c.Value
 			}
 		}
+		o.Written()
 	}
+	for i, ev := range events {
+		if !p.HandlesType(ev.Event.EventType()) {
+			continue
+		}
+		o.Begin()
+		if err := p.Apply(o, ev); err != nil {
+			t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
+		}
+		o.Commit()
+		if i%97 == 96 {
+			flush()
+		}
+	}
+	flush()
 	out := make(map[string]json.RawMessage, len(docs))
 	for k, v := range docs {
 		out[k] = v

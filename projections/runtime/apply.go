@@ -36,13 +36,13 @@ func (r *Runtime) Parked(name string) ([]Parked, error) {
 // applyRun applies events (consecutive in the log, the first right after
 // from) to ns in batches: each batch goes through one overlay and is
 // committed with its checkpoint in one store call.
-func (p *projector) applyRun(ctx context.Context, ns projections.Namespace, from eventstore.Position, events []eventstore.RecordedEvent) error {
+func (p *projector) applyRun(ctx context.Context, ns projections.Namespace, from eventstore.Position, events []eventstore.RecordedEvent, cache *docCache) error {
 	size := p.rt.cfg.BatchSize
 	for len(events) > 0 {
 		n := min(size, len(events))
 		batch := events[:n]
 		events = events[n:]
-		if err := p.applyBatch(ctx, ns, from, batch); err != nil {
+		if err := p.applyBatch(ctx, ns, from, batch, cache); err != nil {
 			return err
 		}
 		from = batch[n-1].Position
@@ -50,9 +50,12 @@ func (p *projector) applyRun(ctx context.Context, ns projections.Namespace, from
 	return nil
 }
 
-func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, from eventstore.Position, batch []eventstore.RecordedEvent) error {
+func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, from eventstore.Position, batch []eventstore.RecordedEvent, cache *docCache) error {
 	views := p.rt.cfg.Views
 	overlay := projections.NewOverlay(func(key string) ([]byte, error) {
+		if v, ok := cache.get(key); ok {
+			return v, nil
+		}
 		vals, err := views.Get(ctx, ns, key)
 		if err != nil {
 			return nil, err
@@ -72,8 +75,10 @@ func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, fr
 		}
 	}
 	to := batch[len(batch)-1].Position
-	changes := overlay.Changes()
-	var err error
+	changes, err := overlay.Changes()
+	if err != nil {
+		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
+	}
 	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
 		if attempt > 0 {
 			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
@@ -88,6 +93,7 @@ func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, fr
 	if err != nil {
 		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, to, err)
 	}
+	cache.commit(changes)
 	p.rt.metrics.applied.WithLabelValues(p.p.Name).Add(float64(len(batch)))
 	if len(parked) > 0 {
 		p.rt.metrics.parked.WithLabelValues(p.p.Name).Add(float64(len(parked)))
@@ -125,7 +131,11 @@ func (p *projector) applyOne(ctx context.Context, parent *projections.Overlay, r
 		if err = p.p.Apply(child, env); err != nil {
 			continue
 		}
-		for _, c := range child.Changes() {
+		var staged []projections.Change
+		if staged, err = child.Changes(); err != nil {
+			continue
+		}
+		for _, c := range staged {
 			if c.Value == nil {
 				parent.Delete(c.Key)
 			} else {

@@ -5,6 +5,7 @@ package views
 import (
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/audit"
+	"github.com/iup-platform/iup/projections/views/home"
 	"github.com/iup-platform/iup/projections/views/staff"
 )
 
@@ -14,6 +15,10 @@ func All() []projections.Projection {
 		staff.MentorOverview,
 		staff.CourseView,
 		staff.SchoolLists,
+		home.GuardianView,
+		home.StudentView,
+		home.TermSnapshot,
+		home.ConferenceRecord,
 		audit.Projection,
 	}
 }

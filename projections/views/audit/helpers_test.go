@@ -131,7 +131,11 @@ func run(t *testing.T, docs map[string][]byte, f func(tx projections.Tx) error) 
 	if err := f(o); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range o.Changes() {
+	changes, err := o.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
 		if c.Value == nil {
 			delete(docs, c.Key)
 		} else {

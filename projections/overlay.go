@@ -1,0 +1,185 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
+// Overlay is a projection's working set of documents: it stages writes over
+// a base reader (the read-model store) and keeps documents decoded across
+// events and batches, so a view that touches a document on every event pays
+// a copy per event and one encoding per batch, not a decode and an encode
+// per event. Writes of one event are journaled so a failing event can be
+// rolled back alone.
+type Overlay struct {
+	base    func(key string) ([]byte, error)
+	entries map[string]*doc
+	dirty   []string // keys with unwritten changes, in first-touched order
+	journal map[string]*doc
+	inEvent bool
+	// MaxClean bounds how many clean (written) documents stay cached.
+	MaxClean int
+}
+
+// doc is one cached document: its bytes, its decoded object, or both.
+type doc struct {
+	raw     []byte // nil with obj set: not yet encoded
+	obj     any    // pointer to a decoded value, or nil
+	deleted bool
+	dirty   bool
+}
+
+// NewOverlay returns an overlay reading missing keys from base.
+func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
+	return &Overlay{base: base, entries: map[string]*doc{}, MaxClean: 100_000}
+}
+
+// Begin starts journaling one event's writes.
+func (o *Overlay) Begin() { o.inEvent, o.journal = true, map[string]*doc{} }
+
+// Commit keeps the event's writes.
+func (o *Overlay) Commit() { o.inEvent, o.journal = false, nil }
+
+// Rollback undoes the writes since Begin.
+func (o *Overlay) Rollback() {
+	for k, prev := range o.journal {
+		if prev == nil {
+			delete(o.entries, k)
+		} else {
+			o.entries[k] = prev
+		}
+	}
+	o.inEvent, o.journal = false, nil
+}
+
+// set replaces the entry at key, journaling the previous one.
+func (o *Overlay) set(key string, d *doc) {
+	prev, had := o.entries[key]
+	if o.inEvent {
+		if _, seen := o.journal[key]; !seen {
+			if had {
+				cp := *prev
+				o.journal[key] = &cp
+			} else {
+				o.journal[key] = nil
+			}
+		}
+	}
+	if !had || !prev.dirty {
+		o.dirty = append(o.dirty, key)
+	}
+	d.dirty = true
+	o.entries[key] = d
+}
+
+// Get implements Tx.
+func (o *Overlay) Get(key string) ([]byte, error) {
+	if d, ok := o.entries[key]; ok {
+		if d.deleted {
+			return nil, nil
+		}
+		if d.raw == nil && d.obj != nil {
+			b, err := json.Marshal(d.obj)
+			if err != nil {
+				return nil, fmt.Errorf("document %s: %w", key, err)
+			}
+			d.raw = b
+		}
+		return d.raw, nil
+	}
+	b, err := o.base(key)
+	if err != nil {
+		return nil, err
+	}
+	o.entries[key] = &doc{raw: b, deleted: b == nil}
+	return b, nil
+}
+
+// Put implements Tx.
+func (o *Overlay) Put(key string, value []byte) {
+	o.set(key, &doc{raw: append([]byte(nil), value...)})
+}
+
+// Delete implements Tx.
+func (o *Overlay) Delete(key string) { o.set(key, &doc{deleted: true}) }
+
+func (o *Overlay) getObject(key string, v any) (bool, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return false, fmt.Errorf("document %s: GetJSON needs a non-nil pointer", key)
+	}
+	d, ok := o.entries[key]
+	if !ok {
+		if _, err := o.Get(key); err != nil {
+			return false, err
+		}
+		d = o.entries[key]
+	}
+	if d.deleted {
+		return false, nil
+	}
+	if d.obj == nil || reflect.TypeOf(d.obj) != rv.Type() {
+		obj := reflect.New(rv.Type().Elem())
+		if err := json.Unmarshal(d.raw, obj.Interface()); err != nil {
+			return true, fmt.Errorf("document %s: %w", key, err)
+		}
+		d.obj = obj.Interface()
+	}
+	rv.Elem().Set(reflect.ValueOf(d.obj).Elem())
+	return true, nil
+}
+
+func (o *Overlay) putObject(key string, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	// Reject what cannot be encoded now, not at commit.
+	if rv.Kind() == reflect.Func || rv.Kind() == reflect.Chan {
+		return fmt.Errorf("document %s: %s cannot be stored", key, rv.Type())
+	}
+	obj := reflect.New(rv.Type())
+	obj.Elem().Set(rv)
+	o.set(key, &doc{obj: obj.Interface()})
+	return nil
+}
+
+// Changes encodes the staged writes, in first-touched order, and marks them
+// written: the documents stay cached for the next batch.
+func (o *Overlay) Changes() ([]Change, error) {
+	out := make([]Change, 0, len(o.dirty))
+	for _, k := range o.dirty {
+		d := o.entries[k]
+		if d == nil || !d.dirty {
+			continue
+		}
+		if d.deleted {
+			out = append(out, Change{Key: k})
+		} else {
+			b, err := o.Get(k)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Change{Key: k, Value: b})
+		}
+	}
+	return out, nil
+}
+
+// Written marks every staged write as stored (after the batch committed) and
+// trims the cache of clean documents when it has grown past MaxClean.
+func (o *Overlay) Written() {
+	for _, k := range o.dirty {
+		if d := o.entries[k]; d != nil {
+			d.dirty = false
+		}
+	}
+	o.dirty = o.dirty[:0]
+	if len(o.entries) > o.MaxClean {
+		clear(o.entries)
+	}
+}
+
+// Len is the number of keys with unwritten changes.
+func (o *Overlay) Len() int { return len(o.dirty) }
