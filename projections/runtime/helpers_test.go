@@ -3,7 +3,9 @@ package runtime_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"sync"
@@ -25,6 +27,9 @@ import (
 )
 
 var codec = eventstore.PlainCodec{Registry: catalog.Events}
+
+// quietLogger keeps test and benchmark output to warnings and errors.
+var quietLogger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 // counter is the synthetic view: per stream, how many events it saw and
 // the last revision and position, so a skipped, doubled or reordered event
@@ -152,7 +157,7 @@ func config(events eventstore.Store, views projections.Store, sub runtime.Subscr
 	return runtime.Config{
 		Events: events, Codec: codec, Views: views, Bus: sub, Projections: ps, Registerer: reg,
 		BatchSize: 64, Retry: runtime.Retry{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond},
-		LagInterval: 10 * time.Millisecond,
+		LagInterval: 10 * time.Millisecond, Logger: quietLogger,
 	}
 }
 

@@ -105,14 +105,14 @@ func (p *projector) catchUp(ctx context.Context) error {
 	defer p.mu.Unlock()
 	ns := p.namespace()
 	cp, _ := p.snapshot()
-	_, _, err := p.drain(ctx, ns, cp)
+	_, _, err := p.drain(ctx, ns, cp, nil)
 	return err
 }
 
 // drain applies pages of the log after cp to ns until the head, and
 // returns the new checkpoint and the recorded-at of its event (zero when
 // nothing was applied).
-func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp eventstore.Position) (eventstore.Position, time.Time, error) {
+func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp eventstore.Position, cache *docCache) (eventstore.Position, time.Time, error) {
 	var at time.Time
 	for {
 		page, err := p.rt.cfg.Events.ReadAll(ctx, cp, p.rt.cfg.BatchSize)
@@ -122,7 +122,7 @@ func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp even
 		if len(page) == 0 {
 			return cp, at, nil
 		}
-		if err := p.applyRun(ctx, ns, cp, page); err != nil {
+		if err := p.applyRun(ctx, ns, cp, page, cache); err != nil {
 			return cp, at, err
 		}
 		cp, at = page[len(page)-1].Position, page[len(page)-1].Metadata.RecordedAt
@@ -186,7 +186,7 @@ func (p *projector) handle(ctx context.Context, msg *message.Message) error {
 		if err != nil {
 			return err
 		}
-		err = p.applyRun(ctx, ns, cp, run)
+		err = p.applyRun(ctx, ns, cp, run, nil)
 		if !errors.Is(err, projections.ErrCheckpointMoved) || attempt > 2 {
 			return err
 		}

@@ -25,14 +25,17 @@ func (r *Runtime) Rebuild(ctx context.Context, name string) error {
 	r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
 
 	// Most of the log, without holding up the live projector.
-	cp, at, err := p.drain(ctx, ns, eventstore.Start)
+	// The fresh namespace has one writer, this rebuild, so a cache of what
+	// it wrote answers every read without a round trip to the store.
+	cache := newDocCache(r.cfg.RebuildCacheKeys)
+	cp, at, err := p.drain(ctx, ns, eventstore.Start, cache)
 	if err != nil {
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	// The tail appended meanwhile; live batches wait on mu.
-	cp, tailAt, err := p.drain(ctx, ns, cp)
+	cp, tailAt, err := p.drain(ctx, ns, cp, cache)
 	if err != nil {
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}

@@ -198,3 +198,20 @@ func (s *stallStore) Apply(ctx context.Context, ns projections.Namespace, from, 
 	}
 	return s.Store.Apply(ctx, ns, from, to, changes, fence)
 }
+
+// Past its cap the rebuild's cache gives up and reads the store: same view.
+func TestARebuildPastItsCacheCapReadsTheStore(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	views := memstore.New()
+	cfg := config(events, views, handBus{}, newRegistry(), relationsView)
+	cfg.RebuildCacheKeys = 3
+	rt, err := runtime.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Rebuild(context.Background(), "relations"); err != nil {
+		t.Fatal(err)
+	}
+	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events, relationsView))
+}

@@ -60,6 +60,10 @@ type Config struct {
 	// LagInterval is how often the lag gauges are refreshed, default 1s.
 	LagInterval time.Duration
 	Clock       func() time.Time // stamps parked events, default time.Now
+	// RebuildCacheKeys caps the documents a rebuild keeps in memory to
+	// avoid reading back what it wrote (default 1,000,000); past it, reads
+	// go to the store.
+	RebuildCacheKeys int
 }
 
 // Runtime runs a fixed set of projections.
@@ -110,6 +114,9 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	if cfg.LagInterval <= 0 {
 		cfg.LagInterval = time.Second
+	}
+	if cfg.RebuildCacheKeys <= 0 {
+		cfg.RebuildCacheKeys = 1_000_000
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
