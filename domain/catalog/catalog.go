@@ -8,6 +8,7 @@ import (
 	_ "github.com/iup-platform/iup/domain/assessment" // skriftliga omdömen
 	_ "github.com/iup-platform/iup/domain/conference" // utvecklingssamtal
 	_ "github.com/iup-platform/iup/domain/plan"       // IUP
+	_ "github.com/iup-platform/iup/domain/retention"  // gallring and erasure
 	_ "github.com/iup-platform/iup/domain/risk"       // risk signals
 	_ "github.com/iup-platform/iup/domain/roster"
 	_ "github.com/iup-platform/iup/domain/setup"
