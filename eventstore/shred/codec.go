@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/eventstore"
 )
 
@@ -28,7 +29,9 @@ type sealed struct {
 
 // Codec is an eventstore.Codec that seals every top-level field of an event
 // that is, or contains, a field tagged `personal:"true"`, with the data key
-// of the event's DataSubject.
+// of the event's DataSubject for the event's document type
+// (retention.KeySubject). Decoding uses the subject recorded in the sealed
+// box, so events sealed under an earlier policy still open.
 type Codec struct {
 	registry *domain.Registry
 	keys     *Keyring
@@ -73,7 +76,10 @@ func (c *Codec) Encode(ctx context.Context, tenant string, id uuid.UUID, ev doma
 		if !ok || ds.DataSubject() == "" {
 			return nil, 0, fmt.Errorf("seal %s: it carries personal content but names no data subject", ev.EventType())
 		}
-		g, err := c.keys.cipherFor(ctx, tenant, ds.DataSubject(), true)
+		// Each document type has its own key, so the retention schedule
+		// can cull one type of a student's records and keep the others.
+		subject := retention.KeySubject(ds.DataSubject(), retention.DocTypeOf(ev.EventType()))
+		g, err := c.keys.cipherFor(ctx, tenant, subject, true)
 		if err != nil {
 			return nil, 0, fmt.Errorf("seal %s: %w", ev.EventType(), err)
 		}
@@ -81,7 +87,7 @@ func (c *Codec) Encode(ctx context.Context, tenant string, id uuid.UUID, ev doma
 		if err != nil {
 			return nil, 0, err
 		}
-		box, err := json.Marshal(sealed{Subject: ds.DataSubject(), Data: g.seal(plain, id[:])})
+		box, err := json.Marshal(sealed{Subject: subject, Data: g.seal(plain, id[:])})
 		if err != nil {
 			return nil, 0, err
 		}

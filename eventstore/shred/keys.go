@@ -212,6 +212,17 @@ func (k *Keyring) cipherFor(ctx context.Context, tenant, subject string, create 
 	return g, nil
 }
 
+// DestroyAll destroys the data keys of several subjects (a student's
+// document types) under one rule; destroying a destroyed key does nothing.
+func (k *Keyring) DestroyAll(ctx context.Context, tenant string, subjects []string, rule string, at time.Time) error {
+	for _, s := range subjects {
+		if err := k.Destroy(ctx, tenant, s, rule, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Destroy destroys the subject's data key: from then on every event sealed
 // with it decodes as culled.
 func (k *Keyring) Destroy(ctx context.Context, tenant, subject, rule string, at time.Time) error {

@@ -88,8 +88,14 @@ func (s *SQLiteKeyStore) Destroy(ctx context.Context, tenant, subject, rule stri
 	}
 	// The old page is overwritten (secure_delete); its copy in the WAL goes
 	// when the WAL is checkpointed and truncated.
-	if _, err := s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+	var busy, frames, done int
+	if err := s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
 		return fmt.Errorf("truncate key store WAL: %w", err)
+	}
+	if busy != 0 {
+		// A reader held the WAL: the old key may still be in it. Refuse to
+		// report success; destroying again retries the checkpoint.
+		return fmt.Errorf("truncate key store WAL: busy (%d of %d frames checkpointed)", done, frames)
 	}
 	return nil
 }
