@@ -147,6 +147,9 @@ func dsn(path string, writer bool, extra []string) string {
 	// survives power loss, not just a process crash.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Freed pages are overwritten with zeros, so nothing deleted from the
+	// file (checkpoint rows, rewritten indexes) lingers in its free space.
+	q.Add("_pragma", "secure_delete(ON)")
 	for _, p := range extra {
 		q.Add("_pragma", p)
 	}

@@ -49,18 +49,18 @@ func TestEveryConnectionHasThePragmas(t *testing.T) {
 		QueryRowContext(context.Context, string, ...any) *sql.Row
 	}) {
 		var journal string
-		var sync, busy, fk int
+		var sync, busy, fk, secure int
 		for _, p := range []struct {
 			sql  string
 			dest any
-		}{{"PRAGMA journal_mode", &journal}, {"PRAGMA synchronous", &sync}, {"PRAGMA busy_timeout", &busy}, {"PRAGMA foreign_keys", &fk}} {
+		}{{"PRAGMA journal_mode", &journal}, {"PRAGMA synchronous", &sync}, {"PRAGMA busy_timeout", &busy}, {"PRAGMA foreign_keys", &fk}, {"PRAGMA secure_delete", &secure}} {
 			if err := q.QueryRowContext(ctx, p.sql).Scan(p.dest); err != nil {
 				t.Fatalf("%s: %s: %v", name, p.sql, err)
 			}
 		}
-		if journal != "wal" || sync != 2 || busy != 10000 || fk != 1 {
-			t.Fatalf("%s: journal_mode=%s synchronous=%d busy_timeout=%d foreign_keys=%d; want wal, 2 (FULL), 10000, 1",
-				name, journal, sync, busy, fk)
+		if journal != "wal" || sync != 2 || busy != 10000 || fk != 1 || secure != 1 {
+			t.Fatalf("%s: journal_mode=%s synchronous=%d busy_timeout=%d foreign_keys=%d secure_delete=%d; want wal, 2 (FULL), 10000, 1, 1",
+				name, journal, sync, busy, fk, secure)
 		}
 	}
 	// Hold three read connections at once, so they are three distinct ones.
