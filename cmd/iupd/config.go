@@ -21,11 +21,21 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // json or text
 	ShutdownTimeout time.Duration
+	// Authentication: the embedded issuer (a local key) unless a JWKS URL
+	// names an external OIDC issuer.
+	AuthIssuer         string
+	AuthAudience       string
+	AuthJWKSURL        string
+	SigningKeyFile     string // the embedded issuer's private key; created on first start
+	ConsistencyKeyFile string // signs consistency tokens; created on first start
 	ReadHeaderTimeout,
 	ReadTimeout,
 	WriteTimeout,
 	IdleTimeout time.Duration
 }
+
+// defaultIssuer is the iss of tokens the embedded issuer mints.
+const defaultIssuer = "iupd-local"
 
 // envName maps a flag name to its environment variable: data-dir -> IUP_DATA_DIR.
 func envName(flagName string) string {
@@ -47,6 +57,11 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	str(&c.Events, "events", "", "event store: sqlite:PATH (default sqlite:DATA_DIR/events.db)")
 	str(&c.MasterKeyFile, "master-key-file", "", "master key that wraps the data keys (default DATA_DIR/master.key; created on first start)")
 	str(&c.AdminAddr, "admin-addr", "127.0.0.1:8081", "listen address of the operators' endpoints (no auth: keep it on loopback); empty disables them")
+	str(&c.AuthIssuer, "auth-issuer", defaultIssuer, "expected iss of access tokens (the embedded issuer's name unless --auth-jwks-url is set)")
+	str(&c.AuthAudience, "auth-audience", "iup-api", "expected aud of access tokens")
+	str(&c.AuthJWKSURL, "auth-jwks-url", "", "JWKS URL of an external OIDC issuer; empty uses the embedded issuer's local key")
+	str(&c.SigningKeyFile, "signing-key-file", "", "embedded issuer's signing key (default DATA_DIR/signing-key.jwk; created on first start)")
+	str(&c.ConsistencyKeyFile, "consistency-key-file", "", "key that signs consistency tokens; share it between API nodes (default DATA_DIR/consistency.key; created on first start)")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	fs.TextVar(&c.LogLevel, "log-level", levelOr("log-level", slog.LevelInfo), "log level: debug, info, warn, error ("+envName("log-level")+")")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
@@ -80,6 +95,12 @@ func (c *Config) parse(name string, args []string) error {
 	}
 	if c.MasterKeyFile == "" {
 		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.SigningKeyFile == "" {
+		c.SigningKeyFile = filepath.Join(c.DataDir, "signing-key.jwk")
+	}
+	if c.ConsistencyKeyFile == "" {
+		c.ConsistencyKeyFile = filepath.Join(c.DataDir, "consistency.key")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)

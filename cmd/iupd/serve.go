@@ -2,20 +2,27 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers"
+	"github.com/iup-platform/iup/handlers/auth"
+	"github.com/iup-platform/iup/projections/runtime"
 )
 
 // Main is the running service. End-to-end tests start it in-process with
@@ -23,10 +30,12 @@ import (
 type Main struct {
 	Config Config
 	Logger *slog.Logger
+	Clock  func() time.Time // the daily culling job's clock; nil = time.Now
 
 	store    *sqlite.Store
 	keys     io.Closer
 	read     *readSide
+	stopCull func()
 	server   *http.Server
 	admin    *http.Server
 	listener net.Listener
@@ -85,12 +94,21 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeAll()
 		return err
 	}
+	if m.stopCull, err = startCulling(ctx, store, codec, m.read, m.Clock, m.Logger); err != nil {
+		m.closeAll()
+		return err
+	}
 
 	httpMetrics := handlers.NewHTTPMetrics(reg)
 	ops := handlers.NewOps(reg,
 		handlers.ReadinessCheck{Name: "event_store_writable", Check: store.Writable},
 	)
-	router := handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: httpMetrics})
+	api, jwks, err := m.newAPI(ctx, store, codec)
+	if err != nil {
+		m.closeAll()
+		return err
+	}
+	router := handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: httpMetrics, API: api, JWKS: jwks})
 	if m.Config.AdminAddr != "" {
 		if m.adminLn, err = net.Listen("tcp", m.Config.AdminAddr); err != nil {
 			m.closeAll()
@@ -126,6 +144,97 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// newAPI wires the /v1 API: the domain's log over the store, the views,
+// authentication (embedded issuer or external JWKS) and consistency tokens.
+func (m *Main) newAPI(ctx context.Context, store *sqlite.Store, codec eventstore.Codec) (*handlers.API, http.Handler, error) {
+	var keys auth.KeySource
+	var jwks http.Handler
+	if m.Config.AuthJWKSURL != "" {
+		remote, err := auth.NewRemoteKeys(ctx, m.Config.AuthJWKSURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys = remote
+	} else {
+		local, err := auth.OpenLocalIssuer(m.Config.SigningKeyFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		keys, jwks = auth.StaticKeys{Set: local.Keys()}, local.JWKSHandler()
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{Issuer: m.Config.AuthIssuer, Audience: m.Config.AuthAudience,
+		Keys: keys, Skew: 30 * time.Second})
+	if err != nil {
+		return nil, nil, err
+	}
+	tokenKey, err := loadOrCreateSecret(m.Config.ConsistencyKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("consistency key: %w", err)
+	}
+	tokens, err := handlers.NewConsistencyTokens(tokenKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := handlers.NewAPI(handlers.APIConfig{
+		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: store,
+		Views: viewReader{m.read.runtime}, Waiter: m.read.runtime, Authenticator: verifier,
+		Tokens: tokens, Clock: time.Now, Logger: m.Logger,
+	})
+	return api, jwks, err
+}
+
+// viewReader reads views through the runtime's active namespaces.
+type viewReader struct{ rt *runtime.Runtime }
+
+func (v viewReader) Get(ctx context.Context, view string, keys ...string) ([][]byte, error) {
+	rd, err := v.rt.Reader(ctx, view)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Get(ctx, keys...)
+}
+
+func (v viewReader) Scan(ctx context.Context, view, prefix string, fn func(key string, value []byte) error) error {
+	rd, err := v.rt.Reader(ctx, view)
+	if err != nil {
+		return err
+	}
+	return rd.Scan(ctx, prefix, fn)
+}
+
+// loadOrCreateSecret reads a 32-byte secret, creating it (0600) when missing.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return loadOrCreateSecret(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Write(b); err != nil {
+			_ = f.Close()
+			return nil, err
+		}
+		return b, errors.Join(f.Sync(), f.Close())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 32 {
+		return nil, fmt.Errorf("%s holds %d bytes, want 32", filepath.Base(path), len(b))
+	}
+	return b, nil
+}
+
 // Addr is the bound listen address (useful with ":0").
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
@@ -155,6 +264,10 @@ func (m *Main) Close() error {
 // closeAll releases what Run opened, in reverse order; safe on a partial Run.
 func (m *Main) closeAll() error {
 	var errs []error
+	if m.stopCull != nil {
+		m.stopCull()
+		m.stopCull = nil
+	}
 	if m.read != nil {
 		if err := m.read.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop projections: %w", err))

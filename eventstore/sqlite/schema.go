@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS events (
 	chain          TEXT    NOT NULL, -- chained digest of the log up to and including this event
 	UNIQUE (stream, revision)        -- also the index ReadStream uses
 );
+-- The API's Idempotency-Key lookup (requests.go): only events whose request
+-- id marks a keyed request are indexed.
+CREATE INDEX IF NOT EXISTS events_idempotency ON events (json_extract(metadata, '$.request_id'))
+	WHERE json_extract(metadata, '$.request_id') >= 'idem:' AND json_extract(metadata, '$.request_id') < 'idem;';
 `
 
 // schemaVersion is kept in PRAGMA user_version, so a file written by a newer

@@ -1,0 +1,179 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+
+	"github.com/iup-platform/iup/domain"
+)
+
+// Claims this service reads besides the registered ones.
+const (
+	ClaimTenant = "tenant" // the organiser (huvudman) id
+	ClaimRoles  = "roles"  // array of admin, principal, mentor, teacher, student, guardian
+)
+
+// KeySource gives the issuer's current public keys (a JWKS).
+type KeySource interface {
+	Keys(ctx context.Context) (jwk.Set, error)
+}
+
+// StaticKeys is a fixed key set (the embedded issuer's, or a test's).
+type StaticKeys struct{ Set jwk.Set }
+
+// Keys implements KeySource.
+func (s StaticKeys) Keys(context.Context) (jwk.Set, error) { return s.Set, nil }
+
+// DefaultAlgorithms are the signature algorithms accepted unless configured:
+// asymmetric only, so a public key can never serve as an HMAC secret.
+var DefaultAlgorithms = []string{"ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"}
+
+// VerifierConfig configures a Verifier. Issuer, Audience and Keys are
+// required.
+type VerifierConfig struct {
+	Issuer     string
+	Audience   string
+	Keys       KeySource
+	Algorithms []string         // DefaultAlgorithms when empty
+	Clock      func() time.Time // time.Now when nil
+	Skew       time.Duration    // tolerated clock skew for exp and nbf
+}
+
+// Verifier checks OIDC access tokens: signature by a key of the issuer's
+// JWKS (kid required), an allowed algorithm, issuer, audience, expiry and
+// not-before; then reads sub, tenant and roles.
+type Verifier struct {
+	cfg  VerifierConfig
+	algs []jwa.SignatureAlgorithm
+}
+
+// NewVerifier checks cfg.
+func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
+	if cfg.Issuer == "" || cfg.Audience == "" || cfg.Keys == nil {
+		return nil, errors.New("auth: a verifier needs an issuer, an audience and a key source")
+	}
+	if len(cfg.Algorithms) == 0 {
+		cfg.Algorithms = DefaultAlgorithms
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	v := &Verifier{cfg: cfg}
+	for _, name := range cfg.Algorithms {
+		alg, ok := jwa.LookupSignatureAlgorithm(name)
+		if !ok || name == jwa.NoSignature().String() || slices.Contains([]string{"HS256", "HS384", "HS512"}, name) {
+			return nil, fmt.Errorf("auth: algorithm %q is not allowed (asymmetric signatures only)", name)
+		}
+		v.algs = append(v.algs, alg)
+	}
+	return v, nil
+}
+
+// Why a token was refused; Reason turns them into a client message.
+var (
+	ErrMalformed    = errors.New("malformed token")
+	ErrAlgorithm    = errors.New("signature algorithm not allowed")
+	ErrSignature    = errors.New("signature does not verify with a key of the issuer")
+	ErrExpired      = errors.New("token expired")
+	ErrNotYetValid  = errors.New("token not yet valid")
+	ErrIssuer       = errors.New("token from another issuer")
+	ErrAudience     = errors.New("token for another audience")
+	ErrClaims       = errors.New("token lacks sub, tenant or a known role")
+	ErrKeysNotReady = errors.New("issuer keys unavailable")
+)
+
+// Reason is a short, safe explanation of a refusal for the 401 body.
+func Reason(err error) string {
+	for _, e := range []error{ErrMalformed, ErrAlgorithm, ErrSignature, ErrExpired, ErrNotYetValid, ErrIssuer, ErrAudience, ErrClaims, ErrKeysNotReady} {
+		if errors.Is(err, e) {
+			return e.Error()
+		}
+	}
+	return "refused"
+}
+
+// Authenticate verifies token and returns its principal (Role unset: the
+// caller picks it with Acting).
+func (v *Verifier) Authenticate(ctx context.Context, token string) (Principal, error) {
+	raw := []byte(token)
+	// The algorithm is checked before any key is tried: "none" and HMAC
+	// with a public key never get near the verifier.
+	msg, err := jws.Parse(raw, jws.WithCompact())
+	if err != nil || len(msg.Signatures()) != 1 {
+		return Principal{}, ErrMalformed
+	}
+	alg, ok := msg.Signatures()[0].ProtectedHeaders().Algorithm()
+	if !ok || !slices.Contains(v.algs, alg) {
+		return Principal{}, ErrAlgorithm
+	}
+	keys, err := v.cfg.Keys.Keys(ctx)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrKeysNotReady, err)
+	}
+	tok, err := jwt.Parse(raw,
+		jwt.WithKeySet(keys, jws.WithInferAlgorithmFromKey(true), jws.WithRequireKid(true)),
+		jwt.WithValidate(true),
+		jwt.WithIssuer(v.cfg.Issuer),
+		jwt.WithAudience(v.cfg.Audience),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithClock(jwt.ClockFunc(v.cfg.Clock)),
+		jwt.WithAcceptableSkew(v.cfg.Skew),
+	)
+	if err != nil {
+		return Principal{}, classify(err)
+	}
+	return principalOf(tok)
+}
+
+func classify(err error) error {
+	switch {
+	case errors.Is(err, jwt.TokenExpiredError()):
+		return fmt.Errorf("%w: %w", ErrExpired, err)
+	case errors.Is(err, jwt.TokenNotYetValidError()):
+		return fmt.Errorf("%w: %w", ErrNotYetValid, err)
+	case errors.Is(err, jwt.InvalidIssuerError()):
+		return fmt.Errorf("%w: %w", ErrIssuer, err)
+	case errors.Is(err, jwt.InvalidAudienceError()):
+		return fmt.Errorf("%w: %w", ErrAudience, err)
+	case errors.Is(err, jwt.MissingRequiredClaimError()), errors.Is(err, jwt.ValidateError()):
+		return fmt.Errorf("%w: %w", ErrClaims, err)
+	}
+	return fmt.Errorf("%w: %w", ErrSignature, err)
+}
+
+func principalOf(tok jwt.Token) (Principal, error) {
+	sub, _ := tok.Subject()
+	var tenant string
+	var roles []any
+	if err := tok.Get(ClaimTenant, &tenant); err != nil {
+		return Principal{}, fmt.Errorf("%w: no tenant", ErrClaims)
+	}
+	if err := tok.Get(ClaimRoles, &roles); err != nil {
+		return Principal{}, fmt.Errorf("%w: no roles", ErrClaims)
+	}
+	if !domain.ValidID(sub) || !domain.ValidID(tenant) {
+		return Principal{}, fmt.Errorf("%w: sub and tenant must be opaque ids", ErrClaims)
+	}
+	p := Principal{Subject: sub, Tenant: tenant}
+	for _, r := range roles {
+		s, _ := r.(string)
+		role := domain.Role(s)
+		// Roles this service does not know are another application's
+		// business; "system" is the service itself and never a caller.
+		if role.Valid() && role != domain.RoleSystem && !p.Has(role) {
+			p.Roles = append(p.Roles, role)
+		}
+	}
+	if len(p.Roles) == 0 {
+		return Principal{}, fmt.Errorf("%w: no known role", ErrClaims)
+	}
+	return p, nil
+}
