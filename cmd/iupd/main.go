@@ -22,6 +22,7 @@ Usage:
   iupd project --rebuild NAME   rebuild one view in the running service
   iupd verify --chain    check the tamper-evident history; names each altered event
   iupd digest            print the chained digest of the history, to keep elsewhere
+  iupd token --sub ID --tenant T --role R [--ttl 1h]   mint an access token with the local key
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
   iupd version           print the version
   iupd help              this text
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = verifyCommand(ctx, args[1:], stdout, stderr)
 	case "digest":
 		err = digestCommand(ctx, args[1:], stdout, stderr)
+	case "token":
+		err = tokenCommand(ctx, args[1:], stdout)
 	case "probe":
 		err = probeCommand(ctx, args[1:])
 	case "version":
