@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/iup-platform/iup/domain"
 )
@@ -47,4 +49,16 @@ func TestDomainRefusalIsAProblemNeverA5xx(t *testing.T) {
 	if p := r.json(t); p["type"] != ProblemForbidden || p["detail"] == "" {
 		t.Fatalf("problem = %v", p)
 	}
+}
+
+func TestRefusedTokenIs401ProblemSayingWhy(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token("t1", "admin1", domain.RoleAdmin)
+	h.clock.Set(h.clock.Now().Add(2 * time.Hour))
+	r := must(t, h.do(http.MethodPost, "/v1/school-years", tok, schoolYear2025), http.StatusUnauthorized)
+	if p := r.json(t); p["type"] != ProblemUnauthorized || !strings.Contains(p["detail"].(string), "expired") {
+		t.Fatalf("problem = %v", p)
+	}
+	fresh := h.token("t1", "admin1", domain.RoleAdmin)
+	must(t, h.do(http.MethodPost, "/v1/school-years", fresh, schoolYear2025, RoleHeader, "mentor"), http.StatusForbidden)
 }

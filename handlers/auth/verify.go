@@ -137,7 +137,7 @@ func classify(err error) error {
 	switch {
 	case errors.Is(err, jwt.TokenExpiredError()):
 		return fmt.Errorf("%w: %w", ErrExpired, err)
-	case errors.Is(err, jwt.TokenNotYetValidError()):
+	case errors.Is(err, jwt.TokenNotYetValidError()), errors.Is(err, jwt.InvalidIssuedAtError()):
 		return fmt.Errorf("%w: %w", ErrNotYetValid, err)
 	case errors.Is(err, jwt.InvalidIssuerError()):
 		return fmt.Errorf("%w: %w", ErrIssuer, err)
