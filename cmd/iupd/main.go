@@ -22,6 +22,9 @@ Usage:
   iupd project --rebuild NAME   rebuild one view in the running service
   iupd verify --chain    check the tamper-evident history; names each altered event
   iupd digest            print the chained digest of the history, to keep elsewhere
+  iupd cull              cull what the retention schedule says is due (also runs daily in serve)
+  iupd erase --tenant T --student ID --admin ID --reason TEXT   lawful erasure of one student
+  iupd export --tenant T --student ID [--format json|html]      everything stored about one student
   iupd token --sub ID --tenant T --role R [--ttl 1h]   mint an access token with the local key
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
   iupd version           print the version
@@ -55,6 +58,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = verifyCommand(ctx, args[1:], stdout, stderr)
 	case "digest":
 		err = digestCommand(ctx, args[1:], stdout, stderr)
+	case "cull":
+		err = cullCommand(ctx, args[1:], stderr)
+	case "erase":
+		err = eraseCommand(ctx, args[1:], stderr)
+	case "export":
+		err = exportCommand(ctx, args[1:], stdout, stderr)
 	case "token":
 		err = tokenCommand(ctx, args[1:], stdout)
 	case "probe":

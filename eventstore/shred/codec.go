@@ -48,6 +48,10 @@ func NewCodec(registry *domain.Registry, keys *Keyring) *Codec {
 	return &Codec{registry: registry, keys: keys}
 }
 
+// Keyring is the codec's keyring (culling destroys keys through it, so the
+// codec's cache forgets them at once).
+func (c *Codec) Keyring() *Keyring { return c.keys }
+
 // Encode implements eventstore.Codec.
 func (c *Codec) Encode(ctx context.Context, tenant string, id uuid.UUID, ev domain.Event) ([]byte, int, error) {
 	raw, version, err := c.registry.Encode(ev)

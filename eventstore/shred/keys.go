@@ -212,6 +212,17 @@ func (k *Keyring) cipherFor(ctx context.Context, tenant, subject string, create 
 	return g, nil
 }
 
+// Forget drops cached keys of the subjects, so the next use asks the key
+// store: a process that learns of a destruction made elsewhere (a culling
+// event) stops decrypting at once rather than when the cache expires.
+func (k *Keyring) Forget(tenant string, subjects ...string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, s := range subjects {
+		delete(k.cache, tenant+"\x00"+s)
+	}
+}
+
 // DestroyAll destroys the data keys of several subjects (a student's
 // document types) under one rule; destroying a destroyed key does nothing.
 func (k *Keyring) DestroyAll(ctx context.Context, tenant string, subjects []string, rule string, at time.Time) error {
