@@ -36,10 +36,16 @@ func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
 }
 
 // Begin starts journaling one event's writes.
-func (o *Overlay) Begin() { o.inEvent, o.journal = true, map[string]*doc{} }
+func (o *Overlay) Begin() {
+	o.inEvent = true
+	if o.journal == nil {
+		o.journal = map[string]*doc{}
+	}
+	clear(o.journal)
+}
 
 // Commit keeps the event's writes.
-func (o *Overlay) Commit() { o.inEvent, o.journal = false, nil }
+func (o *Overlay) Commit() { o.inEvent = false; clear(o.journal) }
 
 // Rollback undoes the writes since Begin.
 func (o *Overlay) Rollback() {
@@ -50,7 +56,8 @@ func (o *Overlay) Rollback() {
 			o.entries[k] = prev
 		}
 	}
-	o.inEvent, o.journal = false, nil
+	o.inEvent = false
+	clear(o.journal)
 }
 
 // set replaces the entry at key, journaling the previous one.

@@ -34,48 +34,44 @@ func (r *Runtime) Parked(name string) ([]Parked, error) {
 }
 
 // applyRun applies events (consecutive in the log, the first right after
-// from) to ns in batches: each batch goes through one overlay and is
-// committed with its checkpoint in one store call.
-func (p *projector) applyRun(ctx context.Context, ns projections.Namespace, from eventstore.Position, events []eventstore.RecordedEvent, cache *docCache) error {
+// from) to ws's namespace in batches: each batch goes through ws's overlay
+// and is committed with its checkpoint in one store call.
+func (p *projector) applyRun(ctx context.Context, ws *workspace, from eventstore.Position, events []entry) error {
 	size := p.rt.cfg.BatchSize
 	for len(events) > 0 {
 		n := min(size, len(events))
 		batch := events[:n]
 		events = events[n:]
-		if err := p.applyBatch(ctx, ns, from, batch, cache); err != nil {
+		if err := p.applyBatch(ctx, ws, from, batch); err != nil {
+			// What the overlay staged or cached may not match the store.
+			ws.reset()
 			return err
 		}
-		from = batch[n-1].Position
+		from = batch[n-1].rec.Position
 	}
 	return nil
 }
 
-func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, from eventstore.Position, batch []eventstore.RecordedEvent, cache *docCache) error {
-	views := p.rt.cfg.Views
-	overlay := projections.NewOverlay(func(key string) ([]byte, error) {
-		if v, ok := cache.get(key); ok {
-			return v, nil
-		}
-		vals, err := views.Get(ctx, ns, key)
-		if err != nil {
-			return nil, err
-		}
-		return vals[0], nil
-	})
+func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventstore.Position, batch []entry) error {
+	views, ns := p.rt.cfg.Views, ws.ns
+	ws.ctx = ctx
+	defer func() { ws.ctx = context.Background() }()
 	var parked []Parked
-	for _, rec := range batch {
-		if !p.p.HandlesType(rec.Type) {
+	for i := range batch {
+		e := &batch[i]
+		if !p.handles[e.rec.Type] {
 			continue // the checkpoint still moves over it
 		}
-		if err := p.applyOne(ctx, overlay, rec); err != nil {
+		if err := p.applyOne(ctx, ws.overlay, e); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			parked = append(parked, Parked{EventID: rec.ID.String(), Position: rec.Position, Type: rec.Type, Error: err.Error(), At: p.rt.cfg.Clock()})
+			parked = append(parked, Parked{EventID: e.rec.ID.String(), Position: e.rec.Position, Type: e.rec.Type, Error: err.Error(), At: p.rt.cfg.Clock()})
 		}
 	}
-	to := batch[len(batch)-1].Position
-	changes, err := overlay.Changes()
+	last := batch[len(batch)-1].rec
+	to := last.Position
+	changes, err := ws.overlay.Changes()
 	if err != nil {
 		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
 	}
@@ -93,7 +89,8 @@ func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, fr
 	if err != nil {
 		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, to, err)
 	}
-	cache.commit(changes)
+	ws.overlay.Written()
+	ws.cache.commit(changes)
 	p.rt.metrics.applied.WithLabelValues(p.p.Name).Add(float64(len(batch)))
 	if len(parked) > 0 {
 		p.rt.metrics.parked.WithLabelValues(p.p.Name).Add(float64(len(parked)))
@@ -105,43 +102,35 @@ func (p *projector) applyBatch(ctx context.Context, ns projections.Namespace, fr
 		p.parked = append(p.parked, parked...)
 		p.state.Unlock()
 	}
-	p.advance(ns, to, batch[len(batch)-1].Metadata.RecordedAt)
+	p.advance(ns, to, last.Metadata.RecordedAt)
 	return nil
 }
 
-// applyOne applies one event through a child overlay, so a failed attempt
+// applyOne applies one event to the overlay, journaled so a failed attempt
 // leaves nothing staged; it retries with backoff and returns the last error
-// once the attempts are spent.
-func (p *projector) applyOne(ctx context.Context, parent *projections.Overlay, rec eventstore.RecordedEvent) error {
+// once the attempts are spent. The event is decoded once for every
+// projection of a pass; a failed decoding is retried here.
+func (p *projector) applyOne(ctx context.Context, o *projections.Overlay, e *entry) error {
 	retry := p.rt.cfg.Retry
-	var err error
+	env, err := e.env, e.err
 	for attempt := 0; attempt < retry.Attempts; attempt++ {
 		if attempt > 0 {
 			if serr := sleep(ctx, retry.pause(attempt-1)); serr != nil {
 				return serr
 			}
 		}
-		var env projections.Event
-		env.Envelope, err = p.rt.decoder.Decode(ctx, rec)
+		if !e.decoded || attempt > 0 && err != nil {
+			env, err = p.rt.decode(ctx, e.rec)
+		}
 		if err != nil {
 			continue
 		}
-		env.ID, env.Position = rec.ID.String(), rec.Position
-		child := projections.NewOverlay(parent.Get)
-		if err = p.p.Apply(child, env); err != nil {
+		o.Begin()
+		if err = p.p.Apply(o, env); err != nil {
+			o.Rollback()
 			continue
 		}
-		var staged []projections.Change
-		if staged, err = child.Changes(); err != nil {
-			continue
-		}
-		for _, c := range staged {
-			if c.Value == nil {
-				parent.Delete(c.Key)
-			} else {
-				parent.Put(c.Key, c.Value)
-			}
-		}
+		o.Commit()
 		return nil
 	}
 	return err

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,43 +14,50 @@ import (
 
 	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/eventstore"
-	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/memstore"
 	"github.com/iup-platform/iup/projections/redisstore"
 	"github.com/iup-platform/iup/projections/redistest"
 	"github.com/iup-platform/iup/projections/runtime"
+	allviews "github.com/iup-platform/iup/projections/views"
+	"github.com/iup-platform/iup/projections/views/sample"
 )
 
-// benchEvents is the size of the log the rebuild benchmarks read.
-const benchEvents = 20_000
+// benchSchools sizes the sample organiser the rebuild benchmarks read:
+// four schools of nine classes of 25 students (IUP_BENCH_SCHOOLS changes
+// it), big enough that a view's cost per document shows.
+func benchSchools() int {
+	if n, err := strconv.Atoi(os.Getenv("IUP_BENCH_SCHOOLS")); err == nil && n > 0 {
+		return n
+	}
+	return 4
+}
 
 var (
-	benchOnce  sync.Once
-	benchStore eventstore.Store
-	benchDir   string
+	benchOnce   sync.Once
+	benchSample *sampleLog
+	benchDir    string
 )
 
-// benchLog is one SQLite log of benchEvents roster events, shared by the
-// rebuild benchmarks of one run.
-func benchLog(b *testing.B) eventstore.Store {
+// benchLog is the sample organiser's log, written once per run and shared
+// by the rebuild benchmarks.
+func benchLog(b *testing.B) *sampleLog {
 	benchOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "iup-bench-")
 		if err != nil {
 			b.Fatal(err)
 		}
 		benchDir = dir
-		s := openEventsAt(b, dir)
-		newWriter(b, s, 42).append(benchEvents)
-		benchStore = s
+		benchSample = writeSample(b, dir, sample.Config{Schools: benchSchools(), ClassesPerGrade: 1, StudentsPerClass: 25, Seed: 7})
+		b.Logf("sample organiser: %d schools, %d events", benchSchools(), benchSample.n)
 	})
-	return benchStore
+	return benchSample
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if benchStore != nil {
-		_ = benchStore.Close()
+	if benchSample != nil {
+		_ = benchSample.Close()
 		_ = os.RemoveAll(benchDir)
 	}
 	os.Exit(code)
@@ -60,16 +67,17 @@ func eventsPerSecond(b *testing.B, n int) {
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// The ceiling of a rebuild: reading and decoding the same events.
+// The ceiling of a rebuild: reading and decoding (unsealing) the same
+// events, in the runtime's page size.
 func BenchmarkRebuildCeilingReadDecode(b *testing.B) {
-	events := benchLog(b)
-	decoder := eventstore.NewDomainLog(events, codec)
+	log := benchLog(b)
+	decoder := eventstore.NewDomainLog(log.events, log.codec)
 	ctx := context.Background()
 	b.ResetTimer()
 	for range b.N {
 		after, n := eventstore.Start, 0
 		for {
-			page, err := events.ReadAll(ctx, after, 500)
+			page, err := log.events.ReadAll(ctx, after, 500)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -84,33 +92,34 @@ func BenchmarkRebuildCeilingReadDecode(b *testing.B) {
 			n += len(page)
 			after = page[len(page)-1].Position
 		}
-		if n != benchEvents {
-			b.Fatalf("read %d events", n)
+		if n != log.n {
+			b.Fatalf("read %d events, wrote %d", n, log.n)
 		}
 	}
-	eventsPerSecond(b, benchEvents)
+	eventsPerSecond(b, log.n)
 }
 
+// A rebuild of every view together into memory, as `iupd serve` builds
+// them at start.
 func BenchmarkRebuildMemory(b *testing.B) {
-	events := benchLog(b)
-	for _, p := range []projections.Projection{counter, relationsView} {
-		b.Run(p.Name, func(b *testing.B) {
-			for range b.N {
-				rebuildInto(b, events, memstore.New(), p)
-			}
-			eventsPerSecond(b, benchEvents)
-		})
+	log := benchLog(b)
+	b.ResetTimer()
+	for range b.N {
+		rebuildAll(b, log, memstore.New())
 	}
+	eventsPerSecond(b, log.n)
 }
 
-func rebuildInto(b *testing.B, events eventstore.Store, views projections.Store, p projections.Projection) {
-	cfg := config(events, views, handBus{}, newRegistry(), p)
+// rebuildAll builds every view from log into views, as a start does.
+func rebuildAll(b *testing.B, log *sampleLog, views projections.Store) {
+	cfg := config(log.events, views, handBus{}, newRegistry(), allviews.All()...)
+	cfg.Codec = log.codec
 	cfg.BatchSize = 500
 	rt, err := runtime.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := rt.Rebuild(context.Background(), p.Name); err != nil {
+	if err := rt.RebuildAll(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -120,62 +129,66 @@ func rebuildInto(b *testing.B, events eventstore.Store, views projections.Store,
 type recorder struct {
 	projections.Store
 	mu      sync.Mutex
-	batches [][]projections.Change
-	cps     []string
+	batches []recorded
+}
+
+type recorded struct {
+	ns      projections.Namespace
+	cp      string
+	changes []projections.Change
 }
 
 func (r *recorder) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
 	r.mu.Lock()
-	r.batches = append(r.batches, slices.Clone(changes))
-	r.cps = append(r.cps, to.String())
+	r.batches = append(r.batches, recorded{ns: ns, cp: to.String(), changes: slices.Clone(changes)})
 	r.mu.Unlock()
 	return r.Store.Apply(ctx, ns, from, to, changes, fence)
 }
 
+// A rebuild of every view together into Redis, against the same keys and
+// values written by plain pipelines.
 func BenchmarkRebuildRedis(b *testing.B) {
-	events := benchLog(b)
+	log := benchLog(b)
 	client := redistest.Client(b)
 	ctx := context.Background()
-	for _, p := range []projections.Projection{counter, relationsView} {
-		rec := &recorder{Store: memstore.New()}
-		rebuildInto(b, events, rec, p)
-		b.Run(p.Name+"/runtime", func(b *testing.B) {
-			for range b.N {
-				prefix := redistest.Namespace(b)
-				rebuildInto(b, events, redisstore.New(client, prefix), p)
-				b.StopTimer()
-				dropPrefix(b, client, prefix)
-				b.StartTimer()
-			}
-			eventsPerSecond(b, benchEvents)
-		})
-		// The same keys and values, one pipeline per batch, no reads, no
-		// script, no checkpoint check: what Redis can take at best.
-		b.Run(p.Name+"/pipelined-baseline", func(b *testing.B) {
-			for range b.N {
-				prefix := redistest.Namespace(b)
-				docs, cp := prefix+"view:x", prefix+"checkpoint:x"
-				for i, batch := range rec.batches {
-					pipe := client.Pipeline()
-					for _, c := range batch {
-						if c.Value == nil {
-							pipe.HDel(ctx, docs, c.Key)
-						} else {
-							pipe.HSet(ctx, docs, c.Key, c.Value)
-						}
-					}
-					pipe.Set(ctx, cp, rec.cps[i], 0)
-					if _, err := pipe.Exec(ctx); err != nil {
-						b.Fatal(err)
+	rec := &recorder{Store: memstore.New()}
+	rebuildAll(b, log, rec)
+	b.Run("runtime", func(b *testing.B) {
+		for range b.N {
+			prefix := redistest.Namespace(b)
+			rebuildAll(b, log, redisstore.New(client, prefix))
+			b.StopTimer()
+			dropPrefix(b, client, prefix)
+			b.StartTimer()
+		}
+		eventsPerSecond(b, log.n)
+	})
+	// The same keys and values, one pipeline per batch, no reads, no
+	// script, no checkpoint check: what Redis can take at best.
+	b.Run("pipelined-baseline", func(b *testing.B) {
+		for range b.N {
+			prefix := redistest.Namespace(b)
+			for _, batch := range rec.batches {
+				docs, cp := prefix+"view:"+string(batch.ns), prefix+"checkpoint:"+string(batch.ns)
+				pipe := client.Pipeline()
+				for _, c := range batch.changes {
+					if c.Value == nil {
+						pipe.HDel(ctx, docs, c.Key)
+					} else {
+						pipe.HSet(ctx, docs, c.Key, c.Value)
 					}
 				}
-				b.StopTimer()
-				dropPrefix(b, client, prefix)
-				b.StartTimer()
+				pipe.Set(ctx, cp, batch.cp, 0)
+				if _, err := pipe.Exec(ctx); err != nil {
+					b.Fatal(err)
+				}
 			}
-			eventsPerSecond(b, benchEvents)
-		})
-	}
+			b.StopTimer()
+			dropPrefix(b, client, prefix)
+			b.StartTimer()
+		}
+		eventsPerSecond(b, log.n)
+	})
 }
 
 func dropPrefix(b *testing.B, client *redis.Client, prefix string) {
@@ -189,14 +202,6 @@ func dropPrefix(b *testing.B, client *redis.Client, prefix string) {
 			b.Fatal(err)
 		}
 	}
-}
-
-func openEventsAt(b *testing.B, dir string) eventstore.Store {
-	s, err := sqlite.Open(filepath.Join(dir, "events.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
 }
 
 // The live path: events appended (100 to an append) while the runtime runs,

@@ -19,9 +19,11 @@ import (
 // projector runs one projection. mu is held while a batch is applied to the
 // active namespace, so a rebuild can switch namespaces between batches.
 type projector struct {
-	rt    *Runtime
-	p     projections.Projection
-	fence projections.Fence
+	rt      *Runtime
+	p       projections.Projection
+	handles map[string]bool
+	fence   projections.Fence
+	live    *workspace // the active namespace's documents; guarded by mu
 
 	mu      sync.Mutex
 	rebuild sync.Mutex  // one rebuild at a time
@@ -36,7 +38,11 @@ type projector struct {
 }
 
 func newProjector(rt *Runtime, p projections.Projection, fence projections.Fence) *projector {
-	return &projector{rt: rt, p: p, fence: fence, changed: make(chan struct{})}
+	handles := make(map[string]bool, len(p.Handles))
+	for _, t := range p.Handles {
+		handles[t] = true
+	}
+	return &projector{rt: rt, p: p, handles: handles, fence: fence, changed: make(chan struct{})}
 }
 
 // snapshot returns the checkpoint of the active namespace and a channel
@@ -76,43 +82,51 @@ func (p *projector) switchTo(ns projections.Namespace, cp eventstore.Position, a
 	p.advance(ns, cp, at)
 }
 
-// prepare resolves the active namespace, rebuilding when there is none or
-// it holds another version of the projection.
-func (p *projector) prepare(ctx context.Context) error {
+// workspace returns the documents of the active namespace ns, kept across
+// batches; the caller holds mu.
+func (p *projector) workspace(ns projections.Namespace) *workspace {
+	if p.live == nil || p.live.ns != ns {
+		p.live = newWorkspace(p.rt.cfg.Views, ns, nil)
+	}
+	return p.live
+}
+
+// prepare resolves the active namespace and reports whether the view must
+// be built: it has none, or one of another version of the projection.
+func (p *projector) prepare(ctx context.Context) (bool, error) {
 	views := p.rt.cfg.Views
 	ns, err := views.Active(ctx, p.p.Name)
 	if err != nil {
-		return fmt.Errorf("projection %s: active namespace: %w", p.p.Name, err)
+		return false, fmt.Errorf("projection %s: active namespace: %w", p.p.Name, err)
 	}
 	if ns == "" || !strings.HasPrefix(string(ns), string(p.p.Namespace(""))) {
 		// The old version keeps serving until the new one is built, and is
 		// dropped after the switch.
 		p.switchTo(ns, eventstore.Start, time.Time{})
 		p.rt.log.Info("building view", "projection", p.p.Name, "version", p.p.Version, "previous", string(ns))
-		return p.rt.Rebuild(ctx, p.p.Name)
+		return true, nil
 	}
 	cp, _, err := views.Checkpoint(ctx, ns)
 	if err != nil {
-		return fmt.Errorf("projection %s: checkpoint: %w", p.p.Name, err)
+		return false, fmt.Errorf("projection %s: checkpoint: %w", p.p.Name, err)
 	}
 	p.switchTo(ns, cp, time.Time{})
-	return nil
+	return false, nil
 }
 
 // catchUp applies everything in the log after the active checkpoint.
 func (p *projector) catchUp(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	ns := p.namespace()
 	cp, _ := p.snapshot()
-	_, _, err := p.drain(ctx, ns, cp, nil)
+	_, _, err := p.drain(ctx, p.workspace(p.namespace()), cp)
 	return err
 }
 
-// drain applies pages of the log after cp to ns until the head, and
-// returns the new checkpoint and the recorded-at of its event (zero when
-// nothing was applied).
-func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp eventstore.Position, cache *docCache) (eventstore.Position, time.Time, error) {
+// drain applies pages of the log after cp to ws's namespace until the head,
+// and returns the new checkpoint and the recorded-at of its event (zero
+// when nothing was applied).
+func (p *projector) drain(ctx context.Context, ws *workspace, cp eventstore.Position) (eventstore.Position, time.Time, error) {
 	var at time.Time
 	for {
 		page, err := p.rt.cfg.Events.ReadAll(ctx, cp, p.rt.cfg.BatchSize)
@@ -122,7 +136,7 @@ func (p *projector) drain(ctx context.Context, ns projections.Namespace, cp even
 		if len(page) == 0 {
 			return cp, at, nil
 		}
-		if err := p.applyRun(ctx, ns, cp, page, cache); err != nil {
+		if err := p.applyRun(ctx, ws, cp, entries(page)); err != nil {
 			return cp, at, err
 		}
 		cp, at = page[len(page)-1].Position, page[len(page)-1].Metadata.RecordedAt
@@ -186,7 +200,7 @@ func (p *projector) handle(ctx context.Context, msg *message.Message) error {
 		if err != nil {
 			return err
 		}
-		err = p.applyRun(ctx, ns, cp, run, nil)
+		err = p.applyRun(ctx, p.workspace(ns), cp, entries(run))
 		if !errors.Is(err, projections.ErrCheckpointMoved) || attempt > 2 {
 			return err
 		}

@@ -4,8 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/iup-platform/iup/eventstore"
 )
@@ -15,38 +19,149 @@ import (
 // keeps serving; once caught up with the head it switches the active
 // pointer, between two live batches, and drops the old namespace.
 func (r *Runtime) Rebuild(ctx context.Context, name string) error {
-	p, err := r.projector(name)
-	if err != nil {
+	if _, err := r.projector(name); err != nil {
 		return err
 	}
-	p.rebuild.Lock()
-	defer p.rebuild.Unlock()
-	ns := p.p.Namespace(generation(r.cfg.Clock().UnixNano()))
-	r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
+	return r.rebuild(ctx, []string{name})
+}
 
-	// Most of the log, without holding up the live projector.
-	// The fresh namespace has one writer, this rebuild, so a cache of what
-	// it wrote answers every read without a round trip to the store.
-	cache := newDocCache(r.cfg.RebuildCacheKeys)
-	cp, at, err := p.drain(ctx, ns, eventstore.Start, cache)
-	if err != nil {
-		return fmt.Errorf("rebuild %s: %w", name, err)
+// RebuildAll rebuilds every projection of the runtime as Rebuild does, in
+// one pass over the log: each event is read and decoded once for all.
+func (r *Runtime) RebuildAll(ctx context.Context) error { return r.rebuild(ctx, r.names) }
+
+// build is one projection's rebuild in progress.
+type build struct {
+	p  *projector
+	ws *workspace
+	cp eventstore.Position
+	at time.Time // recorded-at of the event at cp
+}
+
+func (r *Runtime) rebuild(ctx context.Context, names []string) error {
+	var builds []*build
+	for _, name := range r.names { // in the runtime's order, so two rebuilds lock alike
+		if !slices.Contains(names, name) {
+			continue
+		}
+		p := r.projectors[name]
+		p.rebuild.Lock()
+		defer p.rebuild.Unlock()
+		ns := p.p.Namespace(generation(r.cfg.Clock().UnixNano()))
+		r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
+		// The fresh namespace has one writer, this rebuild, so a cache of
+		// what it wrote answers every read without a round trip to the store.
+		builds = append(builds, &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys))})
 	}
+	// Most of the log, without holding up the live projectors.
+	if err := r.pass(ctx, builds); err != nil {
+		return fmt.Errorf("rebuild: %w", err)
+	}
+	for _, b := range builds {
+		if err := r.finish(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pass reads the log once from the start to its head and feeds every
+// build: one goroutine reads and decodes pages, one per projection applies
+// them, so reading, decoding and the views' work overlap.
+func (r *Runtime) pass(ctx context.Context, builds []*build) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	handled := map[string]bool{}
+	feeds := make([]chan []entry, len(builds))
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, b := range builds {
+		for t := range b.p.handles {
+			handled[t] = true
+		}
+		feeds[i] = make(chan []entry, 2)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for page := range feeds[i] {
+				if errs[i] != nil {
+					continue
+				}
+				if err := b.p.applyRun(ctx, b.ws, b.cp, page); err != nil {
+					errs[i] = err
+					cancel()
+					continue
+				}
+				last := page[len(page)-1].rec
+				b.cp, b.at = last.Position, last.Metadata.RecordedAt
+			}
+		}()
+	}
+	readErr := r.feed(ctx, handled, feeds)
+	for _, f := range feeds {
+		close(f)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return readErr
+}
+
+// feed sends the log's pages, each event decoded when a build reads its
+// type, to every feed.
+func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []chan []entry) error {
+	after := eventstore.Start
+	for {
+		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.BatchSize)
+		if err != nil {
+			return fmt.Errorf("read log: %w", err)
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		es := entries(page)
+		for i := range es {
+			if handled[es[i].rec.Type] {
+				es[i].env, es[i].err = r.decode(ctx, es[i].rec)
+				es[i].decoded = true
+			}
+		}
+		for _, f := range feeds {
+			select {
+			case f <- es:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		after = page[len(page)-1].Position
+	}
+}
+
+// finish applies what was appended during the pass, holding up the live
+// batches of this projection only, then switches the view to the fresh
+// namespace and drops the old one.
+func (r *Runtime) finish(ctx context.Context, b *build) error {
+	p, name := b.p, b.p.p.Name
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	// The tail appended meanwhile; live batches wait on mu.
-	cp, tailAt, err := p.drain(ctx, ns, cp, cache)
+	cp, tailAt, err := p.drain(ctx, b.ws, b.cp)
 	if err != nil {
 		return fmt.Errorf("rebuild %s: %w", name, err)
 	}
+	at := b.at
+	if !tailAt.IsZero() {
+		at = tailAt
+	}
+	ns := b.ws.ns
 	old := p.namespace()
 	if err := r.cfg.Views.SetActive(ctx, name, ns); err != nil {
 		return fmt.Errorf("rebuild %s: switch: %w", name, err)
 	}
-	if !tailAt.IsZero() {
-		at = tailAt
-	}
 	p.switchTo(ns, cp, at)
+	// The live projector goes on with the documents the rebuild holds
+	// decoded; the cache of its writes only duplicates the store now.
+	b.ws.cache = nil
+	p.live = b.ws
 	if old != "" && old != ns {
 		if err := r.cfg.Views.Drop(ctx, old); err != nil {
 			r.log.Warn("rebuild: dropping the old namespace failed", "projection", name, "namespace", string(old), "err", err)

@@ -152,11 +152,24 @@ func New(cfg Config) (*Runtime, error) {
 // the bus, and leaves them running: each first catches up with the log,
 // then applies its feed until ctx ends. Wait returns once they stopped.
 func (r *Runtime) Start(ctx context.Context) error {
+	var build []string
 	for _, name := range r.names {
-		p := r.projectors[name]
-		if err := p.prepare(ctx); err != nil {
+		stale, err := r.projectors[name].prepare(ctx)
+		if err != nil {
 			return err
 		}
+		if stale {
+			build = append(build, name)
+		}
+	}
+	// One pass over the log builds every view that needs it.
+	if len(build) > 0 {
+		if err := r.rebuild(ctx, build); err != nil {
+			return err
+		}
+	}
+	for _, name := range r.names {
+		p := r.projectors[name]
 		// Subscribe before catching up, so nothing appended in between is
 		// missed: what the catch-up already applied arrives as duplicates.
 		// Each feed has its own context: a consumer that stops (fenced off)
@@ -210,6 +223,15 @@ func (r *Runtime) Wait() error {
 	r.errMu.Lock()
 	defer r.errMu.Unlock()
 	return errors.Join(r.errs...)
+}
+
+// decode turns a stored event into what a projection sees.
+func (r *Runtime) decode(ctx context.Context, rec eventstore.RecordedEvent) (projections.Event, error) {
+	env, err := r.decoder.Decode(ctx, rec)
+	if err != nil {
+		return projections.Event{}, err
+	}
+	return projections.Event{Envelope: env, ID: rec.ID.String(), Position: rec.Position}, nil
 }
 
 func (r *Runtime) projector(name string) (*projector, error) {

@@ -1,0 +1,63 @@
+package runtime
+
+import (
+	"context"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections"
+)
+
+// workspace is what one writer of one namespace keeps between batches: an
+// overlay whose documents stay decoded from batch to batch, over the
+// documents it committed (a rebuild's cache) or the store. It is valid only
+// while this writer is the namespace's only writer, which each commit's
+// checkpoint check confirms; after any failed batch it starts afresh.
+type workspace struct {
+	ns      projections.Namespace
+	views   projections.Store
+	cache   *docCache // nil: read the store
+	overlay *projections.Overlay
+	ctx     context.Context // the batch being applied: its reads end with it
+}
+
+func newWorkspace(views projections.Store, ns projections.Namespace, cache *docCache) *workspace {
+	w := &workspace{ns: ns, views: views, cache: cache, ctx: context.Background()}
+	w.reset()
+	return w
+}
+
+// reset forgets every staged and cached document: after a batch that did
+// not commit, or a commit refused because someone else moved the view.
+func (w *workspace) reset() {
+	w.overlay = projections.NewOverlay(w.read)
+}
+
+func (w *workspace) read(key string) ([]byte, error) {
+	if v, ok := w.cache.get(key); ok {
+		return v, nil
+	}
+	vals, err := w.views.Get(w.ctx, w.ns, key)
+	if err != nil {
+		return nil, err
+	}
+	return vals[0], nil
+}
+
+// entry is one event of the log with its decoding, done once and shared by
+// every projection of a pass (read only: views must not change events).
+type entry struct {
+	rec     eventstore.RecordedEvent
+	env     projections.Event
+	err     error // decoding failed; each projection retries it itself
+	decoded bool
+}
+
+// entries wraps records that are decoded lazily, by the projections that
+// read them.
+func entries(recs []eventstore.RecordedEvent) []entry {
+	out := make([]entry, len(recs))
+	for i, r := range recs {
+		out[i].rec = r
+	}
+	return out
+}
