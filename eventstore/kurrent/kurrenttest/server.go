@@ -46,6 +46,14 @@ type Server struct {
 	dropEvery    int           // end every subscription after this many events (0: never)
 	dropNow      chan struct{} // closed by DropSubscriptions
 	subscribed   int           // subscriptions opened so far
+	notLeader    int           // writes refused as a follower
+}
+
+// NotLeaderAnswers is how many writes this node refused as a follower.
+func (s *Server) NotLeaderAnswers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.notLeader
 }
 
 // fault is one injected failure of the next append.

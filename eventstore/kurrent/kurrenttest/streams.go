@@ -35,6 +35,9 @@ const (
 // (RpcExceptions.LeaderInfo). The client reconnects to that endpoint.
 func (st *streams) notLeader(setTrailer func(metadata.MD)) error {
 	host, port := st.s.leaderEndpoint()
+	st.s.mu.Lock()
+	st.s.notLeader++
+	st.s.mu.Unlock()
 	setTrailer(metadata.Pairs(exceptionKey, exceptionNotLeader, "leader-endpoint-host", host, "leader-endpoint-port", port))
 	return status.Error(codes.NotFound, "Leader info available")
 }
