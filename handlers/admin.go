@@ -73,6 +73,9 @@ func NewAdminRouter(admin ProjectionAdmin, m *HTTPMetrics) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"rebuilt": name})
 	}).Methods(http.MethodPost)
+	if d, ok := admin.(ProjectionDumper); ok {
+		registerDump(r, d) // admin_dump.go: `iupd verify --admin-url` reads live views
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		WriteProblem(w, req, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Title: "Not found"})
 	})
