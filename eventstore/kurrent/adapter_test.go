@@ -317,3 +317,22 @@ func TestReconnectsAfterTheServerComesBack(t *testing.T) {
 		t.Fatalf("stream has %d events, want 2", len(got))
 	}
 }
+
+func TestOpenTakesTheClientsConnectionStrings(t *testing.T) {
+	srv := kurrenttest.New(t)
+	for _, scheme := range []string{"esdb://", "kurrentdb://"} {
+		s := open(t, scheme+strings.TrimPrefix(srv.URL(), "esdb://"))
+		if err := s.Ping(ctxT(t)); err != nil {
+			t.Fatalf("%s: ping: %v", scheme, err)
+		}
+	}
+	for _, bad := range []string{"http://localhost:2113", "esdb://admin:s3cret@host:2113/%zz"} {
+		_, err := Open(bad)
+		if err == nil {
+			t.Fatalf("Open(%q) accepted it", bad)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Fatalf("the error quotes the password: %v", err)
+		}
+	}
+}

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,9 +74,20 @@ func WithRetry(attempts int, base, maxDelay time.Duration) Option {
 // client's own connection-string format, TLS and credentials included: e.g.
 // "esdb://localhost:2113?tls=false" or
 // "esdb+discover://admin:changeit@cluster.example:2113".
-func Open(url string, opts ...Option) (*Store, error) {
-	cfg, err := esdb.ParseConnectionString(url)
+//
+// The newer kurrentdb:// and kurrentdb+discover:// schemes are accepted too;
+// the v4.2.0 client knows them by their old names.
+func Open(connection string, opts ...Option) (*Store, error) {
+	if rest, ok := strings.CutPrefix(connection, "kurrentdb"); ok {
+		connection = "esdb" + rest
+	}
+	cfg, err := esdb.ParseConnectionString(connection)
 	if err != nil {
+		// A URL parse error quotes the string, credentials and all.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("kurrent event store: connection string: %w", err)
 	}
 	s := &Store{clock: time.Now, log: slog.Default(), retry: defaultRetry, cfg: cfg}
