@@ -32,6 +32,7 @@ type Config struct {
 	ReadTimeout,
 	WriteTimeout,
 	IdleTimeout time.Duration
+	Dist DistConfig // read models, bus and leases (distconfig.go)
 }
 
 // defaultIssuer is the iss of tokens the embedded issuer mints.
@@ -69,6 +70,7 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	dur(&c.ReadTimeout, "read-timeout", 30*time.Second, "server timeout for a whole request body")
 	dur(&c.WriteTimeout, "write-timeout", 60*time.Second, "server timeout for writing a response (SSE streams extend it)")
 	dur(&c.IdleTimeout, "idle-timeout", 120*time.Second, "server timeout for idle keep-alive connections")
+	c.Dist.declare(fs)
 	return fs
 }
 
@@ -105,7 +107,7 @@ func (c *Config) parse(name string, args []string) error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)
 	}
-	return nil
+	return c.Dist.validate(name)
 }
 
 func envOr(flagName, def string) string {

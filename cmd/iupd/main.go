@@ -19,7 +19,9 @@ const usage = `iupd: individual development plans, written assessments and devel
 
 Usage:
   iupd serve [flags]     run the whole service on the embedded defaults
-  iupd project --rebuild NAME   rebuild one view in the running service
+  iupd api [flags]       run the stateless HTTP half (views read from Redis)
+  iupd project [flags]   run the projector half (forwarder and views, under Redis leases)
+  iupd project --rebuild NAME   rebuild one view in the running service or projector
   iupd verify --chain    check the tamper-evident history; names each altered event
   iupd digest            print the chained digest of the history, to keep elsewhere
   iupd cull              cull what the retention schedule says is due (also runs daily in serve)
@@ -53,7 +55,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		err = serveCommand(ctx, args[1:], stderr)
 	case "project":
-		err = projectCommand(ctx, args[1:], stdout)
+		err = projectCommand(ctx, args[1:], stdout, stderr)
+	case "api":
+		err = apiCommand(ctx, args[1:], stderr)
 	case "verify":
 		err = verifyCommand(ctx, args[1:], stdout, stderr)
 	case "digest":

@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ops := handlers.NewOps(reg,
 		handlers.ReadinessCheck{Name: "event_store_writable", Check: store.Writable},
 	)
-	api, jwks, err := m.newAPI(ctx, store, codec)
+	api, jwks, err := m.newAPI(ctx, store, store, codec, viewReader{m.read.runtime}, m.read.runtime)
 	if err != nil {
 		m.closeAll()
 		return err
@@ -146,7 +146,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 // newAPI wires the /v1 API: the domain's log over the store, the views,
 // authentication (embedded issuer or external JWKS) and consistency tokens.
-func (m *Main) newAPI(ctx context.Context, store *sqlite.Store, codec eventstore.Codec) (*handlers.API, http.Handler, error) {
+// iupd api calls it too, with views read from Redis.
+func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests handlers.RequestIndex, codec eventstore.Codec,
+	views handlers.ViewReader, waiter handlers.Waiter) (*handlers.API, http.Handler, error) {
 	var keys auth.KeySource
 	var jwks http.Handler
 	if m.Config.AuthJWKSURL != "" {
@@ -176,8 +178,8 @@ func (m *Main) newAPI(ctx context.Context, store *sqlite.Store, codec eventstore
 		return nil, nil, err
 	}
 	api, err := handlers.NewAPI(handlers.APIConfig{
-		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: store,
-		Views: viewReader{m.read.runtime}, Waiter: m.read.runtime, Authenticator: verifier,
+		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
+		Views: views, Waiter: waiter, Authenticator: verifier,
 		Tokens: tokens, Clock: time.Now, Logger: m.Logger,
 	})
 	return api, jwks, err
