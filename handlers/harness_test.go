@@ -53,14 +53,27 @@ type apiHarness struct {
 	dir    string
 	store  *sqlite.Store
 	issuer *auth.LocalIssuer
-	clock  *testClock
-	srv    *httptest.Server
-	tokens *ConsistencyTokens
+	clock  *testClock // the API's clock: the instant commands carry
+	// authClock checks and mints tokens, apart from clock so a test can
+	// move the school calendar without expiring its tokens.
+	authClock *testClock
+	srv       *httptest.Server
+	tokens    *ConsistencyTokens
+	// full runs the real read side and sealing codec (end-to-end tests).
+	full  bool
+	read  *readSide
+	codec eventstore.Codec
 }
 
-func newHarness(t *testing.T) *apiHarness {
+func newHarness(t *testing.T) *apiHarness { return newHarnessWith(t, false) }
+
+// newFullHarness is the API over the real SQLite store, the sealing codec
+// and the projection runtime with every view: what iupd serve runs.
+func newFullHarness(t *testing.T) *apiHarness { return newHarnessWith(t, true) }
+
+func newHarnessWith(t *testing.T, full bool) *apiHarness {
 	t.Helper()
-	h := &apiHarness{t: t, dir: t.TempDir(), clock: &testClock{}}
+	h := &apiHarness{t: t, dir: t.TempDir(), clock: &testClock{}, authClock: &testClock{now: time.Now()}, full: full}
 	h.clock.Day("2025-09-01")
 	var err error
 	if h.issuer, err = auth.OpenLocalIssuer(filepath.Join(h.dir, "signing-key.jwk")); err != nil {
@@ -82,12 +95,19 @@ func (h *apiHarness) start() {
 		t.Fatal(err)
 	}
 	verifier, err := auth.NewVerifier(auth.VerifierConfig{Issuer: testIssuer, Audience: testAudience,
-		Keys: auth.StaticKeys{Set: h.issuer.Keys()}, Clock: h.clock.Now})
+		Keys: auth.StaticKeys{Set: h.issuer.Keys()}, Clock: h.authClock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := NewAPI(APIConfig{Log: eventstore.NewDomainLog(h.store, eventstore.PlainCodec{Registry: catalog.Events}),
-		Streams: h.store, Requests: h.store, Views: noViews{}, Waiter: noViews{}, Authenticator: verifier,
+	var views ViewReader = noViews{}
+	var waiter Waiter = noViews{}
+	h.codec = eventstore.PlainCodec{Registry: catalog.Events}
+	if h.full {
+		h.read = startReadSide(t, h.dir, h.store)
+		h.codec, views, waiter = h.read.codec, h.read, h.read
+	}
+	api, err := NewAPI(APIConfig{Log: eventstore.NewDomainLog(h.store, h.codec),
+		Streams: h.store, Requests: h.store, Views: views, Waiter: waiter, Authenticator: verifier,
 		Tokens: h.tokens, Clock: h.clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +120,10 @@ func (h *apiHarness) stop() {
 	if h.srv != nil {
 		h.srv.Close()
 		h.srv = nil
+	}
+	if h.read != nil {
+		h.read.close(h.t)
+		h.read = nil
 	}
 	if h.store != nil {
 		if err := h.store.Close(); err != nil {
@@ -115,7 +139,7 @@ func (h *apiHarness) restart() { h.stop(); h.start() }
 func (h *apiHarness) token(tenant, sub string, roles ...domain.Role) string {
 	h.t.Helper()
 	tok, err := h.issuer.Mint(auth.TokenRequest{Issuer: testIssuer, Audience: testAudience, Subject: sub, Tenant: tenant,
-		Roles: roles, Now: h.clock.Now(), TTL: time.Hour})
+		Roles: roles, Now: h.authClock.Now(), TTL: time.Hour})
 	if err != nil {
 		h.t.Fatal(err)
 	}

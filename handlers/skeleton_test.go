@@ -54,7 +54,7 @@ func TestDomainRefusalIsAProblemNeverA5xx(t *testing.T) {
 func TestRefusedTokenIs401ProblemSayingWhy(t *testing.T) {
 	h := newHarness(t)
 	tok := h.token("t1", "admin1", domain.RoleAdmin)
-	h.clock.Set(h.clock.Now().Add(2 * time.Hour))
+	h.authClock.Set(h.authClock.Now().Add(2 * time.Hour))
 	r := must(t, h.do(http.MethodPost, "/v1/school-years", tok, schoolYear2025), http.StatusUnauthorized)
 	if p := r.json(t); p["type"] != ProblemUnauthorized || !strings.Contains(p["detail"].(string), "expired") {
 		t.Fatalf("problem = %v", p)
