@@ -72,7 +72,10 @@ type Option func(*Server)
 func WithMaxAppendSize(n int) Option { return func(s *Server) { s.maxAppendSize = n } }
 
 // Start starts a leader on a free loopback port.
-func Start(opts ...Option) (*Server, error) { return start(newDB(), nil, "127.0.0.1:0", opts) }
+func Start(opts ...Option) (*Server, error) { return StartAt("127.0.0.1:0", opts...) }
+
+// StartAt starts a leader listening on addr (host:port).
+func StartAt(addr string, opts ...Option) (*Server, error) { return start(newDB(), nil, addr, opts) }
 
 // StartFollower starts a follower of leader: reads are served from the
 // shared log, appends are answered with not-leader and the leader's address.
