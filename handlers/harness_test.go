@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/iup-platform/iup/domain"
@@ -58,6 +59,7 @@ type apiHarness struct {
 	// move the school calendar without expiring its tokens.
 	authClock *testClock
 	srv       *httptest.Server
+	router    *mux.Router
 	tokens    *ConsistencyTokens
 	// full runs the real read side and sealing codec (end-to-end tests).
 	full  bool
@@ -113,7 +115,8 @@ func (h *apiHarness) start() {
 		t.Fatal(err)
 	}
 	ops := NewOps(prometheus.NewRegistry())
-	h.srv = httptest.NewServer(NewRouter(Routes{Ops: ops, Metrics: NewHTTPMetrics(prometheus.NewRegistry()), API: api, JWKS: h.issuer.JWKSHandler()}))
+	h.router = NewRouter(Routes{Ops: ops, Metrics: NewHTTPMetrics(prometheus.NewRegistry()), API: api, JWKS: h.issuer.JWKSHandler()}).(*mux.Router)
+	h.srv = httptest.NewServer(h.router)
 }
 
 func (h *apiHarness) stop() {

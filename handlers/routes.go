@@ -30,30 +30,32 @@ func NewRouter(rt Routes) http.Handler {
 	}
 
 	if rt.API != nil {
-		v1 := r.PathPrefix("/v1").Subrouter()
-		v1.Use(rt.API.authenticate)
-		rt.API.commandRoutes(v1)
-		rt.API.readRoutes(v1)
+		rt.API.commandRoutes(r)
+		rt.API.readRoutes(r)
 	}
 
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		WriteProblem(w, req, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Title: "Not found",
-			Detail: "There is no such resource. See /openapi.json for the routes."})
-	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		WriteProblem(w, req, Problem{Type: ProblemMethodNotAllowed, Status: http.StatusMethodNotAllowed,
-			Title: "Method not allowed", Detail: "This resource does not accept " + req.Method + "."})
-	})
+	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
 	return r
+}
+
+func notFound(w http.ResponseWriter, req *http.Request) {
+	WriteProblem(w, req, Problem{Type: ProblemNotFound, Status: http.StatusNotFound, Title: "Not found",
+		Detail: "There is no such resource. See /openapi.json for the routes."})
+}
+
+func methodNotAllowed(w http.ResponseWriter, req *http.Request) {
+	WriteProblem(w, req, Problem{Type: ProblemMethodNotAllowed, Status: http.StatusMethodNotAllowed,
+		Title: "Method not allowed", Detail: "This resource does not accept " + req.Method + "."})
 }
 
 // commandRoutes is the table of every command. Each handler is one use case
 // (files commands_*.go) run through the write pipeline (write.go). Path ids
 // are opaque ids, never personal identity numbers.
 func (a *API) commandRoutes(r *mux.Router) {
-	post := func(path string, fn commandFunc) { r.HandleFunc(path, a.command(fn)).Methods(http.MethodPost) }
-	put := func(path string, fn commandFunc) { r.HandleFunc(path, a.command(fn)).Methods(http.MethodPut) }
-	del := func(path string, fn commandFunc) { r.HandleFunc(path, a.command(fn)).Methods(http.MethodDelete) }
+	post := func(path string, fn commandFunc) { a.handle(r, http.MethodPost, path, a.command(fn)) }
+	put := func(path string, fn commandFunc) { a.handle(r, http.MethodPut, path, a.command(fn)) }
+	del := func(path string, fn commandFunc) { a.handle(r, http.MethodDelete, path, a.command(fn)) }
 
 	// Setup (organiser admin).
 	put("/organiser/settings", a.changeOrganiserSettings)
@@ -135,6 +137,12 @@ func (a *API) commandRoutes(r *mux.Router) {
 func (a *API) readRoutes(r *mux.Router) {
 	// TODO(reads): view endpoints, ?as_of= / ?revision=, history, SSE.
 	_ = r
+}
+
+// handle registers an authenticated /v1 route. (Routes sit on the root
+// router rather than a /v1 subrouter so a wrong method answers 405.)
+func (a *API) handle(r *mux.Router, method, path string, h http.Handler) {
+	r.Handle("/v1"+path, a.authenticate(h)).Methods(method)
 }
 
 func muxVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
