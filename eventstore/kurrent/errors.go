@@ -96,7 +96,7 @@ func (s *Store) do(ctx context.Context, op string, fn func(*esdb.Client) error) 
 		case !transient(err):
 			return mapErr(op, err)
 		}
-		if code(err) == esdb.ErrorCodeConnectionClosed {
+		if staleConnection(err, attempt) {
 			s.renew(c)
 		}
 		if attempt+1 >= s.retry.attempts {
@@ -120,4 +120,15 @@ func mapErr(op string, err error) error {
 		return fmt.Errorf("kurrent event store: %s: %w: %w", op, eventstore.ErrInvalid, err)
 	}
 	return fmt.Errorf("kurrent event store: %s: %w", op, err)
+}
+
+// staleConnection reports when to replace the client: it closed itself
+// (discovery failed), or the node stayed unreachable twice in a row. The
+// client rediscovers after a failed append but not after a read that failed
+// to start, and gRPC's own redial backoff grows to two minutes; a fresh
+// client dials at once.
+func staleConnection(err error, attempt int) bool {
+	c := code(err)
+	return c == esdb.ErrorCodeConnectionClosed ||
+		(attempt >= 1 && (c == esdb.ErrorUnavailable || (c == -1 && status.Code(err) == codes.Unavailable)))
 }

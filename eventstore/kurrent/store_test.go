@@ -33,6 +33,9 @@ func open(t *testing.T, url string, opts ...Option) *Store {
 }
 
 func quietLogger() *slog.Logger {
+	if os.Getenv("KURRENT_TEST_DEBUG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 

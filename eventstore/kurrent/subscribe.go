@@ -44,7 +44,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) iter.S
 			if c, cerr := s.conn(); cerr != nil {
 				yield(eventstore.RecordedEvent{}, cerr)
 				return
-			} else if code(err) == esdb.ErrorCodeConnectionClosed {
+			} else if staleConnection(err, failures) {
 				s.renew(c)
 			}
 			s.log.Warn("kurrent event store: subscription dropped, resubscribing", "after", last.String(), "failures", failures+1, "err", err)
