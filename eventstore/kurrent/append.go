@@ -3,6 +3,7 @@ package kurrent
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -21,9 +22,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("kurrent event store: append: %w", err)
 	}
-	stamp := eventstore.Metadata{RecordedAt: s.clock().UTC()}
+	now := s.clock().UTC()
 	if expected.IsNoStream() {
-		return s.appendAt(ctx, stream, expected, esdb.NoStream{}, 0, "", stamp, events)
+		return s.appendAt(ctx, stream, expected, esdb.NoStream{}, 0, "", now, events)
 	}
 	if rev, ok := expected.ExactRevision(); ok {
 		// The hash of the event the caller expects to follow. If it is not
@@ -32,15 +33,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		if err != nil {
 			return eventstore.AppendResult{}, err
 		}
-		return s.appendAt(ctx, stream, expected, esdb.Revision(rev), rev+1, prev.Metadata.ContentHash, stamp, events)
+		return s.appendAt(ctx, stream, expected, esdb.Revision(rev), rev+1, prev.Metadata.ContentHash, now, events)
 	}
-	return s.appendAtEnd(ctx, stream, expected, stamp, events)
+	return s.appendAtEnd(ctx, stream, expected, now, events)
 }
 
 // appendAtEnd serves Any and StreamExists: chain on the stream's last event
 // and append at exactly its revision; another writer in between makes the
 // server refuse, and the adapter reads the new end and tries again.
-func (s *Store) appendAtEnd(ctx context.Context, stream string, expected eventstore.ExpectedRevision, stamp eventstore.Metadata, events []eventstore.EventData) (eventstore.AppendResult, error) {
+func (s *Store) appendAtEnd(ctx context.Context, stream string, expected eventstore.ExpectedRevision, now time.Time, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	for attempt := 0; ; attempt++ {
 		last, found, err := s.lastEvent(ctx, stream)
 		if err != nil {
@@ -59,7 +60,7 @@ func (s *Store) appendAtEnd(ctx context.Context, stream string, expected eventst
 		if found {
 			expect, first, prev = esdb.Revision(last.Revision), last.Revision+1, last.Metadata.ContentHash
 		}
-		res, err := s.send(ctx, stream, expect, first, prev, stamp, events)
+		res, err := s.send(ctx, stream, expect, first, prev, now, events)
 		if code(err) != esdb.ErrorCodeWrongExpectedVersion {
 			return res, err
 		}
@@ -95,8 +96,8 @@ func (s *Store) alreadyWritten(ctx context.Context, stream string, last eventsto
 // appendAt sends an append whose expectation the caller chose; a refusal
 // becomes a ConflictError with the stream's actual revision.
 func (s *Store) appendAt(ctx context.Context, stream string, expected eventstore.ExpectedRevision, expect esdb.ExpectedRevision,
-	first uint64, prev string, stamp eventstore.Metadata, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	res, err := s.send(ctx, stream, expect, first, prev, stamp, events)
+	first uint64, prev string, now time.Time, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	res, err := s.send(ctx, stream, expect, first, prev, now, events)
 	if code(err) != esdb.ErrorCodeWrongExpectedVersion {
 		return res, err
 	}
@@ -117,8 +118,8 @@ func (s *Store) conflict(ctx context.Context, stream string, expected eventstore
 // expectation is exact and the ids are the same, so the server writes the
 // events once however often they arrive.
 func (s *Store) send(ctx context.Context, stream string, expect esdb.ExpectedRevision, first uint64, prev string,
-	stamp eventstore.Metadata, events []eventstore.EventData) (eventstore.AppendResult, error) {
-	msgs, err := encode(stream, first, prev, stamp, events)
+	now time.Time, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	msgs, err := encode(stream, first, prev, now, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -128,9 +129,6 @@ func (s *Store) send(ctx context.Context, stream string, expect esdb.ExpectedRev
 		wr, err = c.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: expect}, msgs...)
 		return err
 	})
-	if code(err) == esdb.ErrorCodeWrongExpectedVersion {
-		return eventstore.AppendResult{}, err
-	}
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}

@@ -3,6 +3,7 @@ package kurrent
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -22,10 +23,10 @@ type wireMeta struct {
 // stamped with now and hashed into the stream's chain after prev (the
 // content hash of the stream's current last event, "" for a new stream),
 // exactly as the SQLite store does it (eventstore/chain.go).
-func encode(stream string, first uint64, prev string, now eventstore.Metadata, events []eventstore.EventData) ([]esdb.EventData, error) {
+func encode(stream string, first uint64, prev string, now time.Time, events []eventstore.EventData) ([]esdb.EventData, error) {
 	out := make([]esdb.EventData, len(events))
 	for i, ev := range events {
-		ev.Metadata.RecordedAt = now.RecordedAt
+		ev.Metadata.RecordedAt = now
 		ev.Metadata.ContentHash, ev.Metadata.PrevHash = "", prev
 		ev.Metadata.ContentHash = eventstore.ContentHash(stream, first+uint64(i), ev)
 		prev = ev.Metadata.ContentHash
