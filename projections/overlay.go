@@ -18,6 +18,8 @@ type Overlay struct {
 	dirty   []string // keys with unwritten changes, in first-touched order
 	journal map[string]*doc
 	inEvent bool
+	renders []deferred     // renders asked for by Defer, in first-asked order
+	pending map[string]int // key of a deferred render -> its index in renders
 	// MaxClean bounds how many clean (written) documents stay cached.
 	MaxClean int
 }
@@ -30,9 +32,15 @@ type doc struct {
 	dirty   bool
 }
 
+// deferred is a render Defer postponed to the end of the batch.
+type deferred struct {
+	key    string
+	render func(Tx) error
+}
+
 // NewOverlay returns an overlay reading missing keys from base.
 func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
-	return &Overlay{base: base, entries: map[string]*doc{}, MaxClean: 100_000}
+	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]int{}, MaxClean: 100_000}
 }
 
 // Begin starts journaling one event's writes.
@@ -152,9 +160,37 @@ func (o *Overlay) putObject(key string, v any) error {
 	return nil
 }
 
-// Changes encodes the staged writes, in first-touched order, and marks them
-// written: the documents stay cached for the next batch.
+func (o *Overlay) deferRender(key string, render func(Tx) error) {
+	if _, ok := o.pending[key]; ok {
+		return
+	}
+	o.pending[key] = len(o.renders)
+	o.renders = append(o.renders, deferred{key: key, render: render})
+}
+
+// render runs the deferred renders, in the order they were first asked
+// for (a render may ask for more). A render left over from an event that
+// was rolled back only renders what the facts already say.
+func (o *Overlay) render() error {
+	defer func() {
+		clear(o.pending)
+		o.renders = o.renders[:0]
+	}()
+	for i := 0; i < len(o.renders); i++ {
+		if err := o.renders[i].render(o); err != nil {
+			return fmt.Errorf("render %s: %w", o.renders[i].key, err)
+		}
+	}
+	return nil
+}
+
+// Changes runs the deferred renders, encodes the staged writes, in
+// first-touched order, and marks them written: the documents stay cached
+// for the next batch.
 func (o *Overlay) Changes() ([]Change, error) {
+	if err := o.render(); err != nil {
+		return nil, err
+	}
 	out := make([]Change, 0, len(o.dirty))
 	for _, k := range o.dirty {
 		d := o.entries[k]

@@ -85,3 +85,22 @@ func PutJSON(tx Tx, key string, v any) error {
 	tx.Put(key, b)
 	return nil
 }
+
+// Defer asks for render to run once the batch's events are all applied,
+// instead of now: a view whose served document is a function of its folded
+// facts marks the document for rendering on every event that changes those
+// facts, and it is rendered once per batch, not once per event. key names
+// the render (the served document's key); marking it again in the same
+// batch adds nothing, since render reads the batch's final facts. A render
+// must write only documents no fold reads. On a Tx other than an Overlay,
+// render runs at once.
+func Defer(tx Tx, key string, render func(tx Tx) error) error {
+	if o, ok := tx.(*Overlay); ok {
+		o.deferRender(key, render)
+		return nil
+	}
+	if err := render(tx); err != nil {
+		return fmt.Errorf("render %s: %w", key, err)
+	}
+	return nil
+}

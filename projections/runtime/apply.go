@@ -38,6 +38,9 @@ func (r *Runtime) Parked(name string) ([]Parked, error) {
 // and is committed with its checkpoint in one store call.
 func (p *projector) applyRun(ctx context.Context, ws *workspace, from eventstore.Position, events []entry) error {
 	size := p.rt.cfg.BatchSize
+	if ws.cache != nil { // a rebuild's fresh namespace
+		size = p.rt.cfg.RebuildBatchSize
+	}
 	for len(events) > 0 {
 		n := min(size, len(events))
 		batch := events[:n]

@@ -112,7 +112,7 @@ func (r *Runtime) pass(ctx context.Context, builds []*build) error {
 func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []chan []entry) error {
 	after := eventstore.Start
 	for {
-		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.BatchSize)
+		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.RebuildBatchSize)
 		if err != nil {
 			return fmt.Errorf("read log: %w", err)
 		}

@@ -56,7 +56,11 @@ type Config struct {
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger // default slog.Default()
 	BatchSize  int          // events per Apply, default 500
-	Retry      Retry
+	// RebuildBatchSize is the events per Apply of a rebuild, default 5,000:
+	// nobody reads a namespace being built, and a document touched by many
+	// events of a batch is encoded and written once.
+	RebuildBatchSize int
+	Retry            Retry
 	// LagInterval is how often the lag gauges are refreshed, default 1s.
 	LagInterval time.Duration
 	Clock       func() time.Time // stamps parked events, default time.Now
@@ -102,6 +106,9 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 500
+	}
+	if cfg.RebuildBatchSize <= 0 {
+		cfg.RebuildBatchSize = 5000
 	}
 	if cfg.Retry.Attempts <= 0 {
 		cfg.Retry.Attempts = 5

@@ -58,11 +58,15 @@ var GuardianView = projections.Projection{
 		}
 		t := ev.Actor.Tenant
 		for _, s := range sortedKeys(d.students) {
-			c, err := renderChild(tx, t, s, domain.RoleGuardian)
+			key := ChildKey(t, s)
+			err := projections.Defer(tx, key, func(tx projections.Tx) error {
+				c, err := renderChild(tx, t, s, domain.RoleGuardian)
+				if err != nil {
+					return err
+				}
+				return projections.PutJSON(tx, key, c)
+			})
 			if err != nil {
-				return err
-			}
-			if err := projections.PutJSON(tx, ChildKey(t, s), c); err != nil {
 				return err
 			}
 		}
@@ -76,7 +80,8 @@ var GuardianView = projections.Projection{
 				ids = addSorted(ids, g.ID)
 			}
 			for _, g := range ids {
-				if err := renderGuardian(tx, t, g); err != nil {
+				err := projections.Defer(tx, GuardianKey(t, g), func(tx projections.Tx) error { return renderGuardian(tx, t, g) })
+				if err != nil {
 					return err
 				}
 			}

@@ -220,7 +220,8 @@ var TermSnapshot = projections.Projection{
 		}
 		for _, s := range sortedKeys(d.students) {
 			for _, term := range d.terms[s] {
-				if err := renderSnapshot(tx, t, s, term); err != nil {
+				err := projections.Defer(tx, TermSnapshotKey(t, s, term), func(tx projections.Tx) error { return renderSnapshot(tx, t, s, term) })
+				if err != nil {
 					return err
 				}
 			}

@@ -21,11 +21,15 @@ var StudentView = projections.Projection{
 		}
 		t := ev.Actor.Tenant
 		for _, s := range sortedKeys(d.students) {
-			c, err := renderChild(tx, t, s, domain.RoleStudent)
+			key := StudentKey(t, s)
+			err := projections.Defer(tx, key, func(tx projections.Tx) error {
+				c, err := renderChild(tx, t, s, domain.RoleStudent)
+				if err != nil {
+					return err
+				}
+				return projections.PutJSON(tx, key, c)
+			})
 			if err != nil {
-				return err
-			}
-			if err := projections.PutJSON(tx, StudentKey(t, s), c); err != nil {
 				return err
 			}
 		}

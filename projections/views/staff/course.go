@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/projections"
 )
 
 // CourseViewDoc is the teacher's view of a course in a term: the students
@@ -108,8 +109,12 @@ func renderCourses(r *reader, d *dirty) error {
 			}
 		}
 	}
+	t := r.t
 	for _, tg := range ts.sorted() {
-		if err := renderCourse(r, tg.id, tg.term); err != nil {
+		err := projections.Defer(r.tx, CourseViewKey(t, tg.id, tg.term), func(tx projections.Tx) error {
+			return renderCourse(newReader(tx, t), tg.id, tg.term)
+		})
+		if err != nil {
 			return err
 		}
 	}

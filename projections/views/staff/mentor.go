@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/relations"
 )
 
@@ -145,8 +146,12 @@ func renderMentors(r *reader, d *dirty) error {
 			ts.add(m, t)
 		}
 	}
+	t := r.t
 	for _, tg := range ts.sorted() {
-		if err := renderMentor(r, tg.id, tg.term); err != nil {
+		err := projections.Defer(r.tx, MentorOverviewKey(t, tg.id, tg.term), func(tx projections.Tx) error {
+			return renderMentor(newReader(tx, t), tg.id, tg.term)
+		})
+		if err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/domain/duties"
+	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/relations"
 )
 
@@ -92,8 +93,12 @@ func renderSchools(r *reader, d *dirty) error {
 			ts.add(sc, t)
 		}
 	}
+	t := r.t
 	for _, tg := range ts.sorted() {
-		if err := renderSchool(r, tg.id, tg.term); err != nil {
+		err := projections.Defer(r.tx, SchoolListsKey(t, tg.id, tg.term), func(tx projections.Tx) error {
+			return renderSchool(newReader(tx, t), tg.id, tg.term)
+		})
+		if err != nil {
 			return err
 		}
 	}
