@@ -336,3 +336,24 @@ func TestOpenTakesTheClientsConnectionStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestClusterDiscoveryByGossipFindsTheLeader(t *testing.T) {
+	leader := kurrenttest.New(t)
+	follower, err := kurrenttest.StartFollower(leader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(follower.Close)
+	// Gossip seeds, the follower first: the client asks a seed for the
+	// members and connects to the leader it names.
+	s := open(t, "esdb://"+follower.Addr()+","+leader.Addr()+"?tls=false&maxDiscoverAttempts=3&discoveryInterval=20&gossipTimeout=1")
+	for i := range 3 {
+		mustAppend(t, s, "gossip", eventstore.Any(), ev(fmt.Sprintf(`{"n":%d}`, i)))
+	}
+	if n := follower.NotLeaderAnswers(); n != 0 {
+		t.Fatalf("the follower refused %d writes: discovery did not pick the leader", n)
+	}
+	if got, err := s.ReadStream(ctxT(t), "gossip", eventstore.ReadStreamOptions{}); err != nil || len(got) != 3 {
+		t.Fatalf("read %d events, %v; want 3", len(got), err)
+	}
+}

@@ -50,6 +50,7 @@ type db struct {
 	ids     map[uuid.UUID]int // event id -> index in log (KurrentDB keeps a bounded cache; see append)
 	next    uint64
 	changed chan struct{} // closed at every write, then replaced
+	nodes   []*Server     // the cluster's members, for gossip
 }
 
 func newDB() *db {

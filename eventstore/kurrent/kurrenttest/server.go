@@ -24,9 +24,11 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
+	gossipapi "github.com/EventStore/EventStore-Client-Go/v4/protos/gossip"
 	featuresapi "github.com/EventStore/EventStore-Client-Go/v4/protos/serverfeatures"
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
+	"github.com/google/uuid"
 )
 
 // Server is one node. Nodes made with StartFollower share their leader's log,
@@ -47,6 +49,8 @@ type Server struct {
 	dropNow      chan struct{} // closed by DropSubscriptions
 	subscribed   int           // subscriptions opened so far
 	notLeader    int           // writes refused as a follower
+	stopped      bool
+	id           uuid.UUID // instance id in gossip
 }
 
 // NotLeaderAnswers is how many writes this node refused as a follower.
@@ -101,8 +105,13 @@ func start(d *db, leader *Server, addr string, opts []Option) (*Server, error) {
 	// The real server accepts events up to 16 MiB (MaxAppendEventSize); the
 	// gRPC default of 4 MiB would refuse what KurrentDB takes.
 	s.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(17<<20), grpc.MaxSendMsgSize(17<<20))
+	s.id = uuid.New()
 	api.RegisterStreamsServer(s.grpc, &streams{s: s})
 	featuresapi.RegisterServerFeaturesServer(s.grpc, &features{})
+	gossipapi.RegisterGossipServer(s.grpc, &gossip{s: s})
+	d.mu.Lock()
+	d.nodes = append(d.nodes, s)
+	d.mu.Unlock()
 	go func() { _ = s.grpc.Serve(lis) }()
 	return s, nil
 }
@@ -116,8 +125,14 @@ func (s *Server) URL() string {
 	return "esdb://" + s.Addr() + "?tls=false&maxDiscoverAttempts=3&discoveryInterval=20&gossipTimeout=1"
 }
 
-// Close stops the node at once: open calls and subscriptions fail.
-func (s *Server) Close() { s.grpc.Stop() }
+// Close stops the node at once: open calls and subscriptions fail, and
+// gossip reports it dead.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.grpc.Stop()
+}
 
 // AppendSystemEvent writes an event to a system stream, as the server itself
 // does ($stats-*, $settings, $scavenges ...), so that clients meet them in $all.

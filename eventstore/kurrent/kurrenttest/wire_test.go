@@ -205,3 +205,36 @@ func TestFollowerAnswersNotLeaderAndTombstonesAreFinal(t *testing.T) {
 		t.Fatalf("read after the tombstone: %v, want stream deleted", err)
 	}
 }
+
+func TestLiveSubscriptionThatFallsBehindSaysSo(t *testing.T) {
+	srv := New(t)
+	c := client(t, srv)
+	s, err := c.SubscribeToAll(bg(t), esdb.SubscribeToAllOptions{From: esdb.End{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	if m := s.Recv(); m.CaughtUp == nil {
+		t.Fatalf("a subscription from the end starts live: got %+v", m)
+	}
+	srv.db.mu.Lock() // a burst larger than the live buffer, written at once
+	for range fellBehindAt + 10 {
+		srv.db.writeLocked("$burst", []proposed{{id: uuid.New(), eventType: "b", contentType: "application/json"}}, 0)
+	}
+	srv.db.mu.Unlock()
+	var fellBehind, events int
+	for events < fellBehindAt+10 {
+		m := s.Recv()
+		switch {
+		case m.SubscriptionDropped != nil:
+			t.Fatal(m.SubscriptionDropped.Error)
+		case m.FellBehind != nil:
+			fellBehind++
+		case m.EventAppeared != nil:
+			events++
+		}
+	}
+	if m := s.Recv(); fellBehind != 1 || m.CaughtUp == nil {
+		t.Fatalf("fell behind %d times, then %+v; want once, then caught up again", fellBehind, m)
+	}
+}
