@@ -203,8 +203,16 @@ func (h *apiHarness) do(method, path, token string, body any, headers ...string)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	return resp{Status: res.StatusCode, Header: res.Header, Body: raw}
+	out := resp{Status: res.StatusCode, Header: res.Header, Body: raw}
+	if checkExchange != nil {
+		checkExchange(h, req, out)
+	}
+	return out
 }
+
+// checkExchange, when set, sees every request and answer of the harness
+// (the OpenAPI test checks them against the document).
+var checkExchange func(h *apiHarness, req *http.Request, r resp)
 
 // must fails unless the response has status want.
 func must(t *testing.T, r resp, want int) resp {
