@@ -5,6 +5,7 @@ import (
 	"github.com/iup-platform/iup/domain/assessment"
 	"github.com/iup-platform/iup/domain/conference"
 	"github.com/iup-platform/iup/domain/plan"
+	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/domain/risk"
 	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/domain/setup"
@@ -61,6 +62,7 @@ func handled() []string {
 		setup.SchoolYearIndexed{}, setup.SchoolYearCreated{}, setup.TermDatesChanged{},
 		setup.ScaleCreated{}, setup.TemplateVersionCreated{}, setup.SchoolRegistered{},
 		setup.SchoolChanged{},
+		retention.ScheduleSet{}, retention.HoldPlaced{}, retention.HoldLifted{}, retention.StudentCulled{},
 	}
 	out := make([]string, len(evs))
 	for i, e := range evs {
@@ -219,6 +221,18 @@ func describeRoster(ev domain.Event) change {
 		return change{students: e.StudentIDs, many: true, course: e.CourseID, courseTrail: true, what: "enrolment"}
 	case roster.StudentsUnenrolled:
 		return change{students: e.StudentIDs, many: true, course: e.CourseID, courseTrail: true, what: "enrolment"}
+	// Culling and its holds are admins' acts on one student's records: the
+	// student's trail says when and by whom (the schedule itself lands in
+	// the admin's trail only).
+	case retention.HoldPlaced:
+		return s(e.StudentID, "hold:"+e.Case)
+	case retention.HoldLifted:
+		return s(e.StudentID, "hold:"+e.Case)
+	case retention.StudentCulled:
+		if e.Erasure {
+			return s(e.StudentID, "erased")
+		}
+		return s(e.StudentID, "culled")
 	}
 	return change{}
 }
