@@ -102,64 +102,107 @@ func (c *Codec) Encode(ctx context.Context, tenant string, id uuid.UUID, ev doma
 }
 
 // Decode implements eventstore.Codec.
+//
+// An event at its type's current schema version is decoded straight into
+// its Go type, and the opened personal content is decoded over it: no
+// merged JSON is built (that merge was four fifths of a rebuild's decoding
+// time). Older versions are merged first, because upcasters work on the
+// whole JSON.
 func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domain.Event, bool, error) {
-	data, culled := rec.Data, false
-	if bytes.Contains(data, []byte(`"`+sealedKey+`"`)) {
-		var err error
-		if data, culled, err = c.open(ctx, rec); err != nil {
-			return nil, false, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
-		}
+	if !bytes.Contains(rec.Data, []byte(`"`+sealedKey+`"`)) {
+		return c.decode(rec, rec.Data, nil)
 	}
-	ev, err := c.registry.Decode(rec.Type, rec.SchemaVersion, data)
+	var outer struct {
+		Box *sealed `json:"_sealed"`
+	}
+	if err := json.Unmarshal(rec.Data, &outer); err != nil {
+		return nil, false, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
+	}
+	if outer.Box == nil { // the marker was inside a text, not a member
+		return c.decode(rec, rec.Data, nil)
+	}
+	plain, err := c.open(ctx, rec, *outer.Box)
 	if err != nil {
 		return nil, false, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
 	}
-	return ev, culled, nil
+	if plain == nil { // key destroyed: content culled
+		ev, _, err := c.decode(rec, rec.Data, nil)
+		return ev, true, err
+	}
+	if v, ok := c.registry.Version(rec.Type); ok && v == rec.SchemaVersion {
+		return c.decode(rec, rec.Data, plain)
+	}
+	merged, err := merge(rec.Data, plain)
+	if err != nil {
+		return nil, false, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
+	}
+	return c.decode(rec, merged, nil)
 }
 
-// open merges the decrypted personal content back into the event's JSON, or
-// drops it when the key is gone: such content projects exactly like culled
-// content, so a rebuild after culling equals the live views.
-func (c *Codec) open(ctx context.Context, rec eventstore.RecordedEvent) ([]byte, bool, error) {
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(rec.Data, &members); err != nil {
-		return nil, false, err
+// decode decodes data (and then personal over it, for the current version).
+// The sealed member is not a field of any event type, so it is ignored.
+func (c *Codec) decode(rec eventstore.RecordedEvent, data, personal []byte) (domain.Event, bool, error) {
+	if personal == nil {
+		ev, err := c.registry.Decode(rec.Type, rec.SchemaVersion, data)
+		if err != nil {
+			return nil, false, fmt.Errorf("stream %s revision %d: %w", rec.Stream, rec.Revision, err)
+		}
+		return ev, false, nil
 	}
-	box, ok := members[sealedKey]
+	typ, ok := c.registry.GoType(rec.Type)
 	if !ok {
-		return rec.Data, false, nil
+		return nil, false, fmt.Errorf("stream %s revision %d: decode event: type %q is not registered", rec.Stream, rec.Revision, rec.Type)
 	}
-	delete(members, sealedKey)
-	var s sealed
-	if err := json.Unmarshal(box, &s); err != nil {
-		return nil, false, fmt.Errorf("sealed content: %w", err)
+	ptr := reflect.New(typ)
+	if err := json.Unmarshal(data, ptr.Interface()); err != nil {
+		return nil, false, fmt.Errorf("stream %s revision %d: decode event %s: %w", rec.Stream, rec.Revision, rec.Type, err)
 	}
+	if err := json.Unmarshal(personal, ptr.Interface()); err != nil {
+		return nil, false, fmt.Errorf("stream %s revision %d: decode personal content of %s: %w", rec.Stream, rec.Revision, rec.Type, err)
+	}
+	ev, ok := ptr.Elem().Interface().(domain.Event)
+	if !ok {
+		return nil, false, fmt.Errorf("stream %s revision %d: registered type %s does not implement Event", rec.Stream, rec.Revision, rec.Type)
+	}
+	return ev, false, nil
+}
+
+// open returns the decrypted personal content (a JSON object), or nil when
+// the key is gone: such content projects exactly like culled content, so a
+// rebuild after culling equals the live views.
+func (c *Codec) open(ctx context.Context, rec eventstore.RecordedEvent, s sealed) ([]byte, error) {
 	g, err := c.keys.cipherFor(ctx, rec.Metadata.Tenant, s.Subject, false)
 	if errors.Is(err, ErrDestroyed) || errors.Is(err, ErrNoKey) {
-		out, err := json.Marshal(members)
-		return out, true, err
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	plain, err := g.open(s.Data, rec.ID[:])
 	if err != nil {
 		// Not a culled key: the ciphertext or its event id was altered.
-		return nil, false, fmt.Errorf("sealed content does not authenticate: %w", err)
+		return nil, fmt.Errorf("sealed content does not authenticate: %w", err)
 	}
-	var personal map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &personal); err != nil {
-		return nil, false, err
-	}
-	for k, v := range personal {
-		members[k] = v
-	}
-	out, err := json.Marshal(members)
-	return out, false, err
+	return plain, nil
 }
 
-// sealedFields lists, once per type, the top-level JSON members that are or
-// contain personal fields.
+// merge puts the personal members back into the event's JSON object, for
+// upcasters that need the whole of an older version.
+func merge(data, personal []byte) ([]byte, error) {
+	var members, extra map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(personal, &extra); err != nil {
+		return nil, fmt.Errorf("personal content: %w", err)
+	}
+	delete(members, sealedKey)
+	for k, v := range extra {
+		members[k] = v
+	}
+	return json.Marshal(members)
+}
+
 func (c *Codec) sealedFields(t reflect.Type) []string {
 	if v, ok := c.fields.Load(t); ok {
 		return v.([]string)
