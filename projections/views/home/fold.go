@@ -1,6 +1,7 @@
 package home
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/iup-platform/iup/domain"
@@ -159,6 +160,14 @@ func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool,
 // applyPlan folds one plan event into the plan's facts.
 func applyPlan(p *planFact, ev projections.Event) {
 	culled := ev.Culled
+	// Copy on write: the fact read from the overlay shares its map and
+	// slices with the copy kept for the previous revision, which must not
+	// change (nor may an event that is rolled back leave a trace).
+	p.Values = maps.Clone(p.Values)
+	if p.Values == nil {
+		p.Values = map[string]FieldText{}
+	}
+	p.Goals, p.Agreements = slices.Clone(p.Goals), slices.Clone(p.Agreements)
 	switch e := ev.Event.(type) {
 	case plan.Created:
 		p.Created, p.Term, p.TemplateID, p.TemplateVersion = true, e.Term, e.TemplateID, e.TemplateVersion
