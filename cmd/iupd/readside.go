@@ -40,6 +40,7 @@ func openCodec(c Config) (*shred.Codec, *shred.SQLiteKeyStore, error) {
 type readSide struct {
 	runtime   *runtime.Runtime
 	views     []projections.Projection
+	store     projections.Store // the in-memory views, read by the verifier's dump
 	bus       *bus.GoChannel
 	cancel    context.CancelFunc
 	forwarded chan error
@@ -49,9 +50,9 @@ type readSide struct {
 // the log) and starts feeding them.
 func startReadSide(ctx context.Context, store eventstore.Store, codec eventstore.Codec, reg prometheus.Registerer, logger *slog.Logger) (*readSide, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	rs := &readSide{views: views.All(), bus: bus.NewGoChannel(logger), cancel: cancel, forwarded: make(chan error, 1)}
+	rs := &readSide{views: views.All(), store: memstore.New(), bus: bus.NewGoChannel(logger), cancel: cancel, forwarded: make(chan error, 1)}
 	rt, err := runtime.New(runtime.Config{
-		Events: store, Codec: codec, Views: memstore.New(), Bus: rs.bus,
+		Events: store, Codec: codec, Views: rs.store, Bus: rs.bus,
 		Projections: rs.views, Registerer: reg, Logger: logger,
 	})
 	if err != nil {
