@@ -22,6 +22,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("kurrent event store: append: %w", err)
 	}
+	if err := s.indexRequest(ctx, stream, expected, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
 	now := s.clock().UTC()
 	if expected.IsNoStream() {
 		return s.appendAt(ctx, stream, expected, esdb.NoStream{}, 0, "", now, events)
