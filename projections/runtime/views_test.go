@@ -75,4 +75,3 @@ func TestRebuildingAllTogetherEqualsOneByOne(t *testing.T) {
 		sameDocuments(t, p.Name, activeDocuments(t, store, p.Name), together[p.Name])
 	}
 }
-
