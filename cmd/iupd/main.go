@@ -22,13 +22,17 @@ Usage:
   iupd api [flags]       run the stateless HTTP half (views read from Redis)
   iupd project [flags]   run the projector half (forwarder and views, under Redis leases)
   iupd project --rebuild NAME   rebuild one view in the running service or projector
-  iupd verify --chain    check the tamper-evident history; names each altered event
+  iupd verify [--admin-url URL]   check everything: chain, events, folds, views (each difference named)
+  iupd verify --chain    check the tamper-evident history only; names each altered event
   iupd digest            print the chained digest of the history, to keep elsewhere
+  iupd backup --out FILE         consistent copy of the embedded store while it runs (not the master key)
+  iupd restore --from FILE       bring a backup back into an empty data folder
   iupd cull              cull what the retention schedule says is due (also runs daily in serve)
   iupd erase --tenant T --student ID --admin ID --reason TEXT   lawful erasure of one student
   iupd export --tenant T --student ID [--format json|html]      everything stored about one student
   iupd token --sub ID --tenant T --role R [--ttl 1h]   mint an access token with the local key
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
+  iupd loadgen [flags]   create an organiser through the API and drive a mixed load at fixed rates
   iupd version           print the version
   iupd help              this text
 
@@ -62,6 +66,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = verifyCommand(ctx, args[1:], stdout, stderr)
 	case "digest":
 		err = digestCommand(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCommand(ctx, args[1:], stdout, stderr)
+	case "restore":
+		err = restoreCommand(ctx, args[1:], stdout, stderr)
 	case "cull":
 		err = cullCommand(ctx, args[1:], stderr)
 	case "erase":
@@ -72,6 +80,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = tokenCommand(ctx, args[1:], stdout)
 	case "probe":
 		err = probeCommand(ctx, args[1:])
+	case "loadgen":
+		err = loadgenCommand(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "iupd", version)
 	case "help", "-h", "--help":
