@@ -55,12 +55,8 @@ func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, err
 	}
 	h.keys = keys
 	rv := &redisViews{store: redisstore.New(h.rdb, c.Dist.RedisPrefix), poll: 20 * time.Millisecond}
-	requests, ok := h.events.(handlers.RequestIndex)
-	if !ok {
-		requests = noRequestIndex{}
-	}
 	m := &Main{Config: c, Logger: logger}
-	api, jwks, err := m.newAPI(ctx, h.events, requests, codec, rv, rv)
+	api, jwks, err := m.newAPI(ctx, h.events, h.events, codec, rv, rv)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -144,13 +140,4 @@ func (v *redisViews) WaitFor(ctx context.Context, view string, pos eventstore.Po
 			return fmt.Errorf("view %s has not reached %s: %w", view, pos, err)
 		}
 	}
-}
-
-// noRequestIndex stands in where the event store cannot find events by
-// request id (the KurrentDB adapter, for now): a request with an
-// Idempotency-Key fails loudly instead of risking a second write.
-type noRequestIndex struct{}
-
-func (noRequestIndex) EventsByRequest(context.Context, string, string) ([]eventstore.RecordedEvent, error) {
-	return nil, errors.New("idempotency keys need an event store that finds events by request id; this one cannot yet")
 }

@@ -22,9 +22,11 @@ import (
 )
 
 // eventStore is the event store as the two halves use it: the port, plus
-// the health checks every adapter answers.
+// the health checks and the request index (for Idempotency-Key) that every
+// adapter provides.
 type eventStore interface {
 	eventstore.Store
+	handlers.RequestIndex
 	Ping(ctx context.Context) error
 	Close() error
 }
