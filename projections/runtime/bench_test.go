@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"strconv"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/memstore"
@@ -224,73 +222,81 @@ func dropPrefix(b *testing.B, client *redis.Client, prefix string) {
 	}
 }
 
-// The live path: events appended (100 to an append) while the runtime runs,
-// until the projection's checkpoint reaches the last; the append-only
-// figure is the same appends with no projector, for scale.
-func BenchmarkLiveGoChannel(b *testing.B) {
-	const perAppend = 100
-	appendAll := func(b *testing.B, events eventstore.Store) eventstore.Position {
-		var last eventstore.Position
-		for i := 0; i < b.N; i += perAppend {
-			last = appendBurst(b, events, fmt.Sprintf("staff-t1.bench%d", i), min(perAppend, b.N-i))
-		}
-		return last
+// liveSample is the sample school for the live benchmarks: the first
+// half of its year is in the log when the runtime starts, the second half
+// is appended while it runs.
+var liveSample = sample.Config{Schools: 1, ClassesPerGrade: 1, StudentsPerClass: 25, Seed: 9}
+
+// startLive opens a sample log with half its history written and, when
+// project is set, runs every view over it as `iupd serve` does (memory
+// store, GoChannel, sealing codec), built and caught up.
+func startLive(b *testing.B, project bool) (*sampleLog, *setup) {
+	log := openSample(b, liveSample)
+	log.mustWrite(b, len(log.history)/2)
+	if !project {
+		return log, nil
 	}
-	b.Run("append-only", func(b *testing.B) {
-		events := openEvents(b)
-		b.ResetTimer()
-		appendAll(b, events)
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	})
-	b.Run("append+project", func(b *testing.B) {
-		events := openEvents(b)
-		s := start(b, events, memstore.New(), counter)
-		<-s.rt.Ready()
-		b.ResetTimer()
-		last := appendAll(b, events)
-		waitFor(b, s.rt, "counter", last)
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	})
+	s := startWith(b, log.events, log.codec, memstore.New(), allviews.All()...)
+	<-s.rt.Ready()
+	return log, s
 }
 
-// Append-to-visible: one event appended, then wait until the projection's
-// checkpoint passes it; p50 and p99 over b.N appends.
+func waitForAll(b *testing.B, s *setup, pos eventstore.Position) {
+	for _, p := range allviews.All() {
+		waitFor(b, s.rt, p.Name, pos)
+	}
+}
+
+// The live path: the second half of the sample school's year appended (one
+// append per command, as the sample's commands made them) while every view
+// is fed through the GoChannel, until all of them have applied the last;
+// append-only is the same appends with no projector, for scale.
+func BenchmarkLiveGoChannel(b *testing.B) {
+	for _, project := range []bool{false, true} {
+		name := "append-only"
+		if project {
+			name = "append+project"
+		}
+		b.Run(name, func(b *testing.B) {
+			var events int
+			var elapsed time.Duration
+			for range b.N {
+				b.StopTimer()
+				log, s := startLive(b, project)
+				before := log.n
+				b.StartTimer()
+				t0 := time.Now()
+				last := log.mustWrite(b, -1)
+				if project {
+					waitForAll(b, s, last)
+				}
+				elapsed += time.Since(t0)
+				events += log.n - before
+			}
+			b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+		})
+	}
+}
+
+// Append-to-visible: one append of the sample (one command's events), then
+// wait until every view's checkpoint passes it; p50 and p99 over b.N
+// appends (at most the second half of the sample's year).
 func BenchmarkAppendToVisible(b *testing.B) {
-	events := openEvents(b)
-	s := start(b, events, memstore.New(), counter, relationsView)
-	<-s.rt.Ready()
-	w := newWriter(b, events, 43)
+	log, s := startLive(b, true)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {
+		if log.next == len(log.history) {
+			break
+		}
 		t0 := time.Now()
-		pos := w.append(1)
-		waitFor(b, s.rt, "counter", pos)
-		waitFor(b, s.rt, "relations", pos)
+		pos := log.mustWrite(b, 1)
+		waitForAll(b, s, pos)
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
 	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat)), "appends")
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
-}
-
-// appendBurst appends n staff events to one stream in one append.
-func appendBurst(b *testing.B, events eventstore.Store, stream string, n int) eventstore.Position {
-	data := make([]eventstore.EventData, n)
-	for i := range data {
-		id := eventstore.NewEventID()
-		ev := roster.StaffRegistered{StaffID: "m1", DisplayName: "Staff"}
-		payload, version, err := codec.Encode(context.Background(), "t1", id, ev)
-		if err != nil {
-			b.Fatal(err)
-		}
-		data[i] = eventstore.EventData{ID: id, Type: ev.EventType(), SchemaVersion: version, Data: payload,
-			Metadata: eventstore.Metadata{Tenant: "t1", ActorID: "admin1", ActorRole: "admin"}}
-	}
-	res, err := events.Append(context.Background(), stream, eventstore.Any(), data...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return res.Position
 }

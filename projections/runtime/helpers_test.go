@@ -164,9 +164,17 @@ func config(events eventstore.Store, views projections.Store, sub runtime.Subscr
 // start runs a runtime and a GoChannel forwarder until the test ends.
 func start(t testing.TB, events eventstore.Store, views projections.Store, ps ...projections.Projection) *setup {
 	t.Helper()
+	return startWith(t, events, codec, views, ps...)
+}
+
+// startWith is start with the events' own codec.
+func startWith(t testing.TB, events eventstore.Store, c eventstore.Codec, views projections.Store, ps ...projections.Projection) *setup {
+	t.Helper()
 	g := bus.NewGoChannel(nil)
 	reg := prometheus.NewRegistry()
-	rt, err := runtime.New(config(events, views, g, reg, ps...))
+	cfg := config(events, views, g, reg, ps...)
+	cfg.Codec = c
+	rt, err := runtime.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
