@@ -3,6 +3,7 @@ module github.com/iup-platform/iup
 go 1.26.8
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.2.0
 	github.com/ThreeDotsLabs/watermill v1.5.1
 	github.com/ThreeDotsLabs/watermill-redisstream v1.4.5
 	github.com/compose-spec/compose-go/v2 v2.16.2

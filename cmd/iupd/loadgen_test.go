@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// loadgen against iupd serve in-process: a tiny organiser made through the
+// API, then about three seconds of every operation at a low rate. Every
+// request succeeds, no answer is a 5xx, the staleness probes see their
+// writes, and the JSON report holds every operation.
+func TestLoadgenAgainstServe(t *testing.T) {
+	m := startMain(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	err := loadgenCommand(context.Background(), []string{
+		"--url", "http://" + m.Addr(), "--data-dir", m.Config.DataDir, "--tenant", "lgtest",
+		"--classes-per-grade", "1", "--students-per-class", "4", "--courses-per-class", "2",
+		"--rate-writes", "30", "--rate-reads", "60", "--duration", "3s", "--probe-share", "0.5",
+		// Enough talks that each is booked, held and acknowledged within the run.
+		"--mix", "mentor.schedule-talk=15,mentor.hold-talk=15,guardian.acknowledge=10",
+		"--json", out,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("loadgen: %v\n%s", err, stderr.String())
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Organiser     struct{ Students, Guardians, Courses int }
+		Writes, Reads struct {
+			Latency   struct{ Count int64 }
+			Errors    int64
+			Status5xx int64 `json:"status_5xx"`
+		}
+		Operations []struct {
+			Name, Kind string
+			Latency    struct {
+				Count int64
+				P99   float64 `json:"p99_ms"`
+			}
+			Errors   int64
+			ByStatus map[string]int64 `json:"by_status"`
+		}
+		Staleness struct {
+			Probes    int64
+			Count     int64
+			Invisible int64
+			Timeouts  int64
+		}
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("the JSON report does not parse: %v\n%s", err, raw)
+	}
+	if rep.Organiser.Students != 9*4 || rep.Organiser.Courses != 9*2 || rep.Organiser.Guardians < 9*4 {
+		t.Fatalf("organiser %+v, want 36 students with their guardians and 18 courses", rep.Organiser)
+	}
+	seen := map[string]bool{}
+	for _, o := range rep.Operations {
+		seen[o.Name] = true
+		if o.Errors != 0 || o.Latency.Count == 0 {
+			t.Errorf("%s: %d requests, %d errors %v", o.Name, o.Latency.Count, o.Errors, o.ByStatus)
+		}
+		for code := range o.ByStatus {
+			if strings.HasPrefix(code, "5") {
+				t.Errorf("%s answered %s", o.Name, code)
+			}
+		}
+	}
+	for _, want := range []string{"teacher.bulk-level", "teacher.comment", "student.self-assess", "mentor.plan-field",
+		"mentor.goal", "mentor.schedule-talk", "mentor.hold-talk", "guardian.acknowledge",
+		"mentor.overview", "mentor.snapshot", "teacher.course-view", "guardian.children", "guardian.snapshot", "student.home"} {
+		if !seen[want] {
+			t.Errorf("the report has no %s", want)
+		}
+	}
+	// The schedule is open loop: about rate x duration requests were sent.
+	if w, r := rep.Writes.Latency.Count, rep.Reads.Latency.Count; w < 80 || w > 95 || r < 170 || r > 185 {
+		t.Errorf("%d writes and %d reads in 3s at 30/s and 60/s", w, r)
+	}
+	if rep.Writes.Status5xx+rep.Reads.Status5xx != 0 || rep.Writes.Errors+rep.Reads.Errors != 0 {
+		t.Errorf("errors: writes %+v reads %+v", rep.Writes, rep.Reads)
+	}
+	if s := rep.Staleness; s.Probes == 0 || s.Count == 0 || s.Invisible != 0 || s.Timeouts != 0 {
+		t.Errorf("staleness probes %+v: want some, each seeing its write", s)
+	}
+	if table := stdout.String(); !strings.Contains(table, "append-to-visible") || !strings.Contains(table, "all writes") {
+		t.Errorf("the table lacks its summary rows:\n%s", table)
+	}
+}
