@@ -33,7 +33,6 @@ Usage:
   iupd token --sub ID --tenant T --role R [--ttl 1h]   mint an access token with the local key
   iupd probe --url URL   exit 0 when URL answers 2xx (container health checks)
   iupd loadgen [flags]   create an organiser through the API and drive a mixed load at fixed rates
-  iupd loadgen [flags]   create an organiser through the API and drive a mixed load at fixed rates
   iupd version           print the version
   iupd help              this text
 
@@ -81,8 +80,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = tokenCommand(ctx, args[1:], stdout)
 	case "probe":
 		err = probeCommand(ctx, args[1:])
-	case "loadgen":
-		err = loadgenCommand(ctx, args[1:], stdout, stderr)
 	case "loadgen":
 		err = loadgenCommand(ctx, args[1:], stdout, stderr)
 	case "version":
