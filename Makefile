@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BIN       ?= bin
 
-.PHONY: setup build serve test test-short crash-test bench fmt vet
+.PHONY: setup build serve test test-short crash-test bench fuzz fmt vet
 
 ## setup: download modules and install redis-server when missing (root, Debian)
 setup:
@@ -29,6 +29,19 @@ crash-test:
 ## bench: event-store benchmarks with their same-run baselines (see BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./eventstore/sqlite/
+
+## fuzz: each fuzz target for FUZZTIME (default 10m), one after another
+## (go test -fuzz takes one target and one package per run; `make test`
+## runs only their seed corpora)
+FUZZTIME    ?= 10m
+FUZZTARGETS ?= ./domain:FuzzCheckID ./domain:FuzzParseDate ./domain:FuzzParseTermRef \
+	./domain/catalog:FuzzDecode ./eventstore/shred:FuzzDecode ./eventstore/sqlite:FuzzDecodeMetadata
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
