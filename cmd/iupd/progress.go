@@ -85,6 +85,50 @@ func (p *progress) Add(n int64) {
 	}
 }
 
+// Tick redraws the bar, or writes a line when the interval has passed,
+// without counting anything: for work whose progress is not known.
+func (p *progress) Tick() {
+	if p == nil {
+		return
+	}
+	if p.bar != nil {
+		_ = p.bar.Add64(0)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.now(); t.Sub(p.last) >= p.every {
+		p.last = t
+		p.log.Info("still working", p.attrs()...)
+	}
+}
+
+// whileWaiting shows elapsed time for work done elsewhere (a rebuild in
+// the running service) until the returned stop is called.
+func whileWaiting(w io.Writer, task string) (stop func()) {
+	p := newProgress(w, task, "steps", 0)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				p.Tick()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		p.Done()
+	}
+}
+
 // SetTotal changes the total once it becomes known (or grows).
 func (p *progress) SetTotal(total int64) {
 	if p == nil {

@@ -74,3 +74,23 @@ func TestProgressPicksTheLogFormForFiles(t *testing.T) {
 		t.Fatalf("log = %q", b)
 	}
 }
+
+// Work whose progress is unknown still shows it is alive, at the interval.
+func TestProgressTicksWhileWaiting(t *testing.T) {
+	var out strings.Builder
+	clock := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	p := newProgressLog(&out, "rebuild mentor-overview", "steps", 0, 10*time.Second, func() time.Time { return clock })
+	p.Tick() // too soon: nothing
+	clock = clock.Add(11 * time.Second)
+	p.Tick()
+	p.Done()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "msg=\"still working\"") || !strings.Contains(lines[1], "elapsed=11s") {
+		t.Fatalf("lines = %q", lines)
+	}
+	stop := whileWaiting(&out, "rebuild")
+	stop()
+	if !strings.Contains(out.String(), "task=rebuild") {
+		t.Fatalf("whileWaiting wrote %q", out.String())
+	}
+}
