@@ -48,7 +48,13 @@ func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, err
 		return nil, err
 	}
 	a := &apiMain{cfg: c, log: logger, h: h}
-	codec, keys, err := openCodec(c)
+	// The signing key is needed only when this process checks tokens
+	// against the embedded issuer's key.
+	apiKeys := []string{c.ConsistencyKeyFile}
+	if c.AuthJWKSURL == "" {
+		apiKeys = append(apiKeys, c.SigningKeyFile)
+	}
+	codec, keys, err := openSealingFor(c, h.events, apiKeys...)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("open keys: %w", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/kurrent"
+	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers"
 )
@@ -51,6 +54,48 @@ func openEventStore(url string, logger *slog.Logger) (eventStore, []prometheus.C
 		}
 	}
 	return nil, nil, fmt.Errorf("events: unsupported store URL %q (want sqlite:PATH or esdb://host:2113?tls=false)", redactURL(url))
+}
+
+// openSealingFor opens the sealing codec of `iupd api` and `iupd project`.
+// On KurrentDB every student's data key lives in a stream of the same
+// store (kurrent.KeyStore), so every process on every node shares them; the
+// SQLite key store (DATA_DIR/keys.db) is for one host. The key files are
+// then never created here (see requireKeyFiles). The closer is nil when
+// there is nothing to close.
+func openSealingFor(c Config, events eventStore, keyFiles ...string) (*shred.Codec, io.Closer, error) {
+	ks, ok := events.(*kurrent.Store)
+	if !ok {
+		codec, keys, err := openCodec(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		return codec, keys, nil
+	}
+	if err := requireKeyFiles(append([]string{c.MasterKeyFile}, keyFiles...)...); err != nil {
+		return nil, nil, err
+	}
+	mk, err := shred.OpenFileMasterKey(c.MasterKeyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, kurrent.NewKeyStore(ks))), nil, nil
+}
+
+// requireKeyFiles refuses to start without the key files. iupd creates a
+// missing key on first start, which is right for one process and wrong for
+// replicas: each would make its own master key (sealing data no other
+// replica can open) or consistency key. In distributed mode the keys come
+// from outside (a Kubernetes Secret, compose secrets), made once.
+func requireKeyFiles(paths ...string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("key file %s: %w (in distributed mode the keys are made once and mounted into every process; see README, Distributed mode)", p, err)
+		}
+	}
+	return nil
 }
 
 // halves holds what `iupd api` and `iupd project` both open: the event

@@ -21,8 +21,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore/kurrent"
 	"github.com/iup-platform/iup/eventstore/kurrent/kurrenttest"
+	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/bus"
 	"github.com/iup-platform/iup/projections/memstore"
@@ -153,6 +155,7 @@ func newCluster(t *testing.T) *cluster {
 		t.Fatalf("protocol server said %q", line)
 	}
 	c.events = url
+	makeKeys(t, c.dataDir)
 	return c
 }
 
@@ -339,11 +342,12 @@ func (c *cluster) converged(ctx context.Context) {
 			return err == nil && !cp.Before(head)
 		})
 	}
-	codec, keys, err := openCodec(Config{DataDir: c.dataDir, MasterKeyFile: filepath.Join(c.dataDir, "master.key")})
+	// The data keys are in the KurrentDB, as the projectors found them.
+	mk, err := shred.OpenFileMasterKey(filepath.Join(c.dataDir, "master.key"))
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	defer keys.Close()
+	codec := shred.NewCodec(catalog.Events, shred.NewKeyring(mk, kurrent.NewKeyStore(events)))
 	clean := memstore.New()
 	gc := bus.NewGoChannel(nil)
 	defer gc.Close()

@@ -98,7 +98,7 @@ func startProjector(ctx context.Context, c Config, logger *slog.Logger) (*projec
 		return nil, err
 	}
 	p := &projectorMain{cfg: c, log: logger, h: h}
-	codec, keys, err := openCodec(c)
+	codec, keys, err := openSealingFor(c, h.events)
 	if err != nil {
 		p.Close()
 		return nil, fmt.Errorf("open keys: %w", err)
