@@ -100,10 +100,8 @@ func TestComposeDistributedLayout(t *testing.T) {
 				t.Errorf("%s must wait for %s to be healthy, got %+v", name, dep, svc.DependsOn)
 			}
 		}
-		if !slices.ContainsFunc(svc.Volumes, func(v types.ServiceVolumeConfig) bool {
-			return v.Type == "volume" && v.Source == "iup-keys" && v.Target == env(svc, "IUP_DATA_DIR")
-		}) {
-			t.Errorf("%s must share the keys volume on its data folder, got %+v", name, svc.Volumes)
+		for _, problem := range composeKeyProblems(p, svc, sub) {
+			t.Errorf("%s: %s", name, problem)
 		}
 		hc := svc.HealthCheck
 		if hc == nil || len(hc.Test) < 3 || hc.Test[0] != "CMD" || !strings.HasSuffix(hc.Test[len(hc.Test)-1], "/readyz") {
@@ -126,7 +124,7 @@ func TestComposeDistributedLayout(t *testing.T) {
 	if len(api.Ports) != 1 || api.Ports[0].Target != 8080 || api.Ports[0].Published != "8080-8081" {
 		t.Errorf("api ports = %+v, want one host port per replica", api.Ports)
 	}
-	for _, v := range []string{"iup-keys", "kurrentdb-data", "redis-data"} {
+	for _, v := range []string{"kurrentdb-data", "redis-data"} {
 		if _, ok := p.Volumes[v]; !ok {
 			t.Errorf("volume %s is not declared", v)
 		}
@@ -223,8 +221,8 @@ func loadManifests(t *testing.T) manifests {
 func TestKubernetesManifests(t *testing.T) {
 	m := loadManifests(t)
 	known := iupdEnv(t)
-	if len(m.configMaps) != 1 || len(m.secrets) != 1 || len(m.pvcs) != 1 {
-		t.Fatalf("want one ConfigMap, Secret and key volume claim; got %d %d %d", len(m.configMaps), len(m.secrets), len(m.pvcs))
+	if len(m.configMaps) != 1 || len(m.secrets) != 1 {
+		t.Fatalf("want one ConfigMap and one Secret; got %d %d", len(m.configMaps), len(m.secrets))
 	}
 	cm, secret := m.configMaps[0], m.secrets[0]
 	for k := range cm.Data {
@@ -291,10 +289,8 @@ func TestKubernetesManifests(t *testing.T) {
 		if !fromSecret["IUP_EVENTS"] || !fromSecret["IUP_READMODELS"] {
 			t.Errorf("%s: the store URLs must come from the Secret", d.Name)
 		}
-		if !slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool {
-			return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == m.pvcs[0].Name
-		}) || len(c.VolumeMounts) != 1 || c.VolumeMounts[0].MountPath != cm.Data["IUP_DATA_DIR"] {
-			t.Errorf("%s: must mount the shared keys on IUP_DATA_DIR", d.Name)
+		for _, problem := range k8sKeyProblems(d, m.pvcs, cm) {
+			t.Errorf("%s: %s", d.Name, problem)
 		}
 		if spec.TerminationGracePeriodSeconds == nil || *spec.TerminationGracePeriodSeconds <= 30 {
 			t.Errorf("%s: the grace period must exceed the 30s shutdown timeout", d.Name)
