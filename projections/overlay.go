@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 	"reflect"
 )
@@ -95,7 +94,7 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 			return nil, nil
 		}
 		if d.raw == nil && d.obj != nil {
-			b, err := json.Marshal(d.obj)
+			b, err := encode(d.obj)
 			if err != nil {
 				return nil, fmt.Errorf("document %s: %w", key, err)
 			}
@@ -136,7 +135,7 @@ func (o *Overlay) getObject(key string, v any) (bool, error) {
 	}
 	if d.obj == nil || reflect.TypeOf(d.obj) != rv.Type() {
 		obj := reflect.New(rv.Type().Elem())
-		if err := json.Unmarshal(d.raw, obj.Interface()); err != nil {
+		if err := decode(d.raw, obj.Interface()); err != nil {
 			return true, fmt.Errorf("document %s: %w", key, err)
 		}
 		d.obj = obj.Interface()

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -65,7 +64,7 @@ func GetJSON(tx Tx, key string, v any) (bool, error) {
 	if err != nil || b == nil {
 		return false, err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := decode(b, v); err != nil {
 		return true, fmt.Errorf("document %s: %w", key, err)
 	}
 	return true, nil
@@ -78,7 +77,7 @@ func PutJSON(tx Tx, key string, v any) error {
 	if o, ok := tx.(*Overlay); ok {
 		return o.putObject(key, v)
 	}
-	b, err := json.Marshal(v)
+	b, err := encode(v)
 	if err != nil {
 		return fmt.Errorf("document %s: %w", key, err)
 	}
