@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -88,7 +89,9 @@ func TestBadInputGetsAProblemNeverA5xx(t *testing.T) {
 }
 
 // Every command route, with every kind of garbage, as every role: never a
-// 5xx. A new route is covered by being in the router.
+// 5xx. A new command route is covered by being in the router. (Reads take
+// no body; the read tests and the access matrix cover them, and an SSE
+// stream would never end here.)
 func TestNoRouteAnswers5xxToGarbage(t *testing.T) {
 	h := newHarness(t)
 	router := h.router
@@ -104,6 +107,9 @@ func TestNoRouteAnswers5xxToGarbage(t *testing.T) {
 		methods, _ := route.GetMethods()
 		path := vars.ReplaceAllString(tpl, "x1")
 		for _, m := range methods {
+			if m == http.MethodGet {
+				continue
+			}
 			for _, role := range domain.Roles {
 				tok := h.token("t1", "p1", role)
 				for _, g := range garbage {
