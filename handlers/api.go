@@ -61,6 +61,9 @@ type APIConfig struct {
 	Logger        *slog.Logger
 	MaxBody       int64         // request body limit; DefaultMaxBody when 0
 	ReadWait      time.Duration // how long a read waits for a consistency token; 2s when 0
+	// AccessLog keeps who read which student's records (read_access.go);
+	// an in-memory log when nil.
+	AccessLog AccessSink
 }
 
 // API serves /v1: the commands (write pipeline in write.go) and the reads.
@@ -77,6 +80,7 @@ type API struct {
 	maxBody  int64
 	readWait time.Duration
 	keys     keyLocks
+	reads    *reads // the read side: policy, access log, SSE (read_api.go)
 }
 
 // NewAPI checks and wires the dependencies.
@@ -111,6 +115,9 @@ func NewAPI(c APIConfig) (*API, error) {
 		a.readWait = 2 * time.Second
 	}
 	a.keys.init()
+	if err := a.initReads(c); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

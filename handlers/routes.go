@@ -135,14 +135,13 @@ func (a *API) commandRoutes(r *mux.Router) {
 // readRoutes is the table of the reads (views, time travel, history, SSE),
 // in read_*.go files.
 func (a *API) readRoutes(r *mux.Router) {
-	// TODO(reads): view endpoints, ?as_of= / ?revision=, history, SSE.
-	_ = r
+	a.registerReads(r)
 }
 
 // handle registers an authenticated /v1 route. (Routes sit on the root
 // router rather than a /v1 subrouter so a wrong method answers 405.)
 func (a *API) handle(r *mux.Router, method, path string, h http.Handler) {
-	r.Handle("/v1"+path, a.authenticate(h)).Methods(method)
+	r.Handle("/v1"+path, a.authenticate(a.authorizeWrite(h))).Methods(method)
 }
 
 func muxVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
