@@ -16,6 +16,7 @@ import (
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/kurrent"
 	"github.com/iup-platform/iup/eventstore/shred"
 )
 
@@ -32,6 +33,9 @@ type culler struct {
 	keys   *shred.Keyring
 	loc    *time.Location
 	logger *slog.Logger
+	// scavenge: the keys live in KurrentDB, whose files keep a destroyed
+	// key's bytes until a scavenge runs.
+	scavenge bool
 }
 
 func newCuller(store eventstore.Store, codec *shred.Codec, logger *slog.Logger) (*culler, error) {
@@ -39,7 +43,9 @@ func newCuller(store eventstore.Store, codec *shred.Codec, logger *slog.Logger) 
 	if err != nil {
 		return nil, fmt.Errorf("time zone: %w", err)
 	}
-	return &culler{store: store, log: eventstore.NewDomainLog(store, codec), keys: codec.Keyring(), loc: loc, logger: logger}, nil
+	_, onKurrent := store.(*kurrent.Store)
+	return &culler{store: store, log: eventstore.NewDomainLog(store, codec), keys: codec.Keyring(), loc: loc, logger: logger,
+		scavenge: onKurrent}, nil
 }
 
 type studentRef struct{ tenant, student string }
@@ -121,6 +127,11 @@ func (c *culler) run(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	c.logger.Info("culling: done", "day", today.String(), "students_culled", culled, "failures", len(errs))
+	if culled > 0 && c.scavenge {
+		// The v4.2.0 client has no operations API to start one from here.
+		c.logger.Warn("culling: the destroyed keys are unreadable now, but their bytes stay in KurrentDB's chunk files " +
+			"until a scavenge runs: start one (UI, Admin > Scavenge, or POST /admin/scavenge on each node)")
+	}
 	return culled, errors.Join(errs...)
 }
 

@@ -114,6 +114,11 @@ func startProjector(ctx context.Context, c Config, logger *slog.Logger) (*projec
 		p.Close()
 		return nil, err
 	}
+	if p.side.culler, err = newCuller(h.events, codec, logger.With("component", "culling")); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.side.keys = codec.Keyring()
 	httpMetrics := handlers.NewHTTPMetrics(h.reg)
 	ops := handlers.NewOps(prometheus.Gatherers{h.reg, p.side}, h.redisReady(),
 		handlers.ReadinessCheck{Name: "event_store", Check: h.events.Ping})

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/bus"
 	"github.com/iup-platform/iup/projections/lease"
@@ -42,6 +43,11 @@ type projectorSide struct {
 	acquired *prometheus.CounterVec
 	lost     *prometheus.CounterVec
 	fenced   *prometheus.CounterVec
+
+	// Culling (cull_dist.go): the daily job under its lease, and the
+	// keyring whose cached keys the culling watcher forgets. Nil: no culling.
+	culler *culler
+	keys   *shred.Keyring
 
 	mu      sync.Mutex
 	tenures map[string]*tenure // projections this process runs now
@@ -96,6 +102,22 @@ func (ps *projectorSide) Start(ctx context.Context) error {
 		defer ps.wg.Done()
 		ps.leaseLoop(ctx, fl, forwarderLease, ps.forward)
 	}()
+	if ps.culler != nil {
+		cl, err := ps.newLease(cullingLease)
+		if err != nil {
+			ps.cancel()
+			return err
+		}
+		if err := ps.startCullWatcher(ctx, ps.keys); err != nil {
+			ps.cancel()
+			return err
+		}
+		ps.wg.Add(1)
+		go func() {
+			defer ps.wg.Done()
+			ps.leaseLoop(ctx, cl, cullingLease, ps.cullUnderLease(ps.culler))
+		}()
+	}
 	for _, p := range ps.all {
 		l, err := ps.newLease(p.Name)
 		if err != nil {
