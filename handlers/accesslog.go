@@ -180,6 +180,11 @@ func (a *API) accessLogRead(ctx context.Context, q *query) (any, error) {
 	if err := domain.CheckID("student", student); err != nil {
 		return nil, badQuery("student", "Name the student: ?student=<student id>.")
 	}
+	// The student must be one of the organiser's: another tenant's admin
+	// learns nothing.
+	if err := allowed(a.reads.policy.Student(ctx, who, student, q.Day)); err != nil {
+		return nil, err
+	}
 	limit := 100
 	if s := q.r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)

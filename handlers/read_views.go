@@ -338,6 +338,9 @@ func (a *API) trail(ctx context.Context, q *query, kind, id string) (any, error)
 		}
 		return nil, err
 	}
+	if len(entries) == 0 && q.r.URL.Query().Get("cursor") == "" {
+		return nil, hidden // no trail: nothing of this organiser by that id
+	}
 	rights := fieldRights{a: a, ctx: ctx, tenant: q.Tenant(), role: principal(q.r).Role, plans: map[string][]plan.FieldDef{}}
 	for i := range entries {
 		e := &entries[i]
