@@ -36,6 +36,7 @@ type Main struct {
 	keys     io.Closer
 	read     *readSide
 	stopCull func()
+	api      *handlers.API // flushes the read access log on Close
 	server   *http.Server
 	admin    *http.Server
 	listener net.Listener
@@ -177,12 +178,21 @@ func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests hand
 	if err != nil {
 		return nil, nil, err
 	}
+	// The read access log lives in its own file, apart from the event store.
+	access, err := handlers.OpenSQLiteAccessSink(filepath.Join(m.Config.DataDir, "access.db"))
+	if err != nil {
+		return nil, nil, err
+	}
 	api, err := handlers.NewAPI(handlers.APIConfig{
 		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
 		Views: views, Waiter: waiter, Authenticator: verifier,
-		Tokens: tokens, Clock: time.Now, Logger: m.Logger,
+		Tokens: tokens, Clock: time.Now, Logger: m.Logger, AccessLog: access,
 	})
-	return api, jwks, err
+	if err != nil {
+		return nil, nil, errors.Join(err, access.Close())
+	}
+	m.api = api
+	return api, jwks, nil
 }
 
 // viewReader reads views through the runtime's active namespaces.
@@ -257,6 +267,12 @@ func (m *Main) Close() error {
 				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
 			}
 		}
+	}
+	if m.api != nil {
+		if err := m.api.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close read access log: %w", err))
+		}
+		m.api = nil
 	}
 	errs = append(errs, m.closeAll())
 	m.Logger.Info("stopped")
