@@ -70,9 +70,9 @@ func (g *generator) build(op string, rng *rand.Rand) request {
 		if t, ok := g.popScheduled(); ok {
 			return g.holdTalk(t)
 		}
-		return g.scheduleTalk(student, term) // nothing booked yet: book one
+		return g.scheduleTalk(student, term, g.talkID(student)) // nothing booked: book one
 	case opSchedule:
-		return g.scheduleTalk(student, term)
+		return g.scheduleTalk(student, term, g.talkID(student))
 	case opAcknowledge:
 		if t, gd, ok := g.popHeld(); ok {
 			return request{op: op, method: http.MethodPost, path: "/v1/conferences/" + t.id + "/acknowledgements",
@@ -115,11 +115,15 @@ func (g *generator) probeOf(s *Student, target string, seq int64, text string) *
 	return &probe{student: s, target: target, seq: seq, text: text}
 }
 
-func (g *generator) scheduleTalk(s *Student, term string) request {
+// talkID names a new talk of s.
+func (g *generator) talkID(s *Student) string {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	g.nextTalkID++
-	id := fmt.Sprintf("c-%s-%d", s.ID, g.nextTalkID)
-	g.mu.Unlock()
+	return fmt.Sprintf("c-%s-%d", s.ID, g.nextTalkID)
+}
+
+func (g *generator) scheduleTalk(s *Student, term, id string) request {
 	participants := []map[string]string{{"person_id": s.ID, "role": "student"}, {"person_id": s.Class.Mentor, "role": "mentor"}}
 	for _, gd := range s.Guardians {
 		participants = append(participants, map[string]string{"person_id": gd.ID, "role": "guardian"})
