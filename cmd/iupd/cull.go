@@ -165,7 +165,8 @@ func openSealing(dataDir, masterKeyFile string) (*shred.Codec, *shred.SQLiteKeyS
 	if err != nil {
 		return nil, nil, err
 	}
-	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks)), ks, nil
+	// Every key destroyed through this keyring is listed for restores.
+	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, withCullRegister(ks, masterKeyFile))), ks, nil
 }
 
 // toolFlags are the flags of the privacy tools (cull, erase, export).

@@ -32,7 +32,8 @@ func openCodec(c Config) (*shred.Codec, *shred.SQLiteKeyStore, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks)), ks, nil
+	// The daily culling's destroyed keys are listed for restores.
+	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, withCullRegister(ks, c.MasterKeyFile))), ks, nil
 }
 
 // readSide is the embedded read side: every view in memory, built from the

@@ -17,16 +17,10 @@ import (
 	"github.com/iup-platform/iup/eventstore/sqlite"
 )
 
-// restoreCommand brings a backup back into an empty data folder.
-//
-// TODO(culling): a restore must re-apply every culling and erasure done
-// after the backup was taken, or culled text comes back with the old keys.
-// The backup cannot know of later cullings, so the list must live outside
-// it: a cull register (tenant, subject, rule, date of every destroyed data
-// key), appended by `iupd cull`/erasure and kept beside the master key, not
-// in the data folder. Restore then destroys each listed key in the restored
-// keys.db (shred.Keyring.Destroy, which also truncates the WAL) before the
-// service starts. Not built yet: see docs/decisions.md.
+// restoreCommand brings a backup back into an empty data folder, then
+// destroys again every data key the cull register beside the master key
+// lists: a culling or erasure done after the backup was taken must not
+// bring culled text back.
 func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", envOr("data-dir", "./data"), "the folder to restore into ("+envName("data-dir")+")")
@@ -50,6 +44,19 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Fprintf(stdout, "restored %d events (head %s, digest %s) into %s\n", m.Events, m.Head, m.Digest, *dataDir)
+	// Before anything can open the keys: the service must never start on
+	// keys that a culling destroyed.
+	culls, err := readCullRegister(cullRegisterPath(*masterKey))
+	if err == nil {
+		err = reapplyCullings(ctx, filepath.Join(*dataDir, keysFileName), culls)
+	}
+	if err != nil {
+		// The restored keys may still open culled content: take them away.
+		_ = os.Remove(filepath.Join(*dataDir, keysFileName))
+		return fmt.Errorf("restore: re-apply the cull register %s: %w (the restored %s was removed; fix the register and restore again)",
+			cullRegisterPath(*masterKey), err, keysFileName)
+	}
+	fmt.Fprintf(stdout, "re-applied %d destroyed data keys from the cull register %s\n", len(culls), cullRegisterPath(*masterKey))
 	switch err := checkMasterKey(ctx, *dataDir, *masterKey); {
 	case errors.Is(err, os.ErrNotExist):
 		fmt.Fprintf(stdout, "no master key at %s: put the organiser's copy there before starting the service (it is never in a backup)\n", *masterKey)
@@ -62,7 +69,7 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // readyForRestore refuses a data folder that holds anything but the master
-// key, unless force is set; with force it removes only the store's files.
+// key and its cull register, unless force is set; with force it removes only the store's files.
 func readyForRestore(dir, masterKey string, force bool) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -73,7 +80,7 @@ func readyForRestore(dir, masterKey string, force bool) error {
 	}
 	var others []string
 	for _, e := range entries {
-		if p := filepath.Join(dir, e.Name()); p != filepath.Clean(masterKey) {
+		if p := filepath.Join(dir, e.Name()); p != filepath.Clean(masterKey) && p != cullRegisterPath(masterKey) {
 			others = append(others, e.Name())
 		}
 	}
