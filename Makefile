@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BIN       ?= bin
 
-.PHONY: setup build serve test test-short crash-test bench fuzz fmt vet
+.PHONY: setup build serve test test-short crash-test bench fuzz load load-overview fmt vet
 
 ## setup: download modules and install redis-server when missing (root, Debian)
 setup:
@@ -42,6 +42,29 @@ fuzz:
 		echo "== $$pkg $$name for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
+
+## load: the embedded default under load (BENCHMARKS.md): iupd serve in one
+## process on a fresh data folder, iupd loadgen in another, LOAD_WRITES
+## writes/s and LOAD_READS reads/s for LOAD_DURATION; the report goes to
+## $(LOAD_DIR)/report.json
+LOAD_DIR      ?= $(BIN)/load
+LOAD_ADDR     ?= 127.0.0.1:18080
+LOAD_WRITES   ?= 300
+LOAD_READS    ?= 1500
+LOAD_DURATION ?= 5m
+load: build
+	rm -rf $(LOAD_DIR) && mkdir -p $(LOAD_DIR)
+	@set -e; \
+	$(BIN)/iupd serve --addr $(LOAD_ADDR) --admin-addr "" --data-dir $(LOAD_DIR)/data 2>$(LOAD_DIR)/serve.log & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true' EXIT; \
+	for i in $$(seq 100); do $(BIN)/iupd probe --url http://$(LOAD_ADDR)/readyz 2>/dev/null && break; sleep 0.1; done; \
+	kill -0 $$pid 2>/dev/null || { echo "iupd serve did not start (is $(LOAD_ADDR) taken?): see $(LOAD_DIR)/serve.log"; exit 1; }; \
+	$(BIN)/iupd loadgen --url http://$(LOAD_ADDR) --data-dir $(LOAD_DIR)/data --rate-writes $(LOAD_WRITES) \
+		--rate-reads $(LOAD_READS) --duration $(LOAD_DURATION) --json $(LOAD_DIR)/report.json
+
+## load-overview: the mentor overview against the same bytes through the same middleware
+load-overview:
+	IUP_BENCH_OVERVIEW=1 $(GO) test -count=1 -run TestMentorOverviewThroughput -v ./handlers/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
