@@ -71,6 +71,8 @@ func decideStudent(s Student, c StudentCommand) ([]domain.Event, error) {
 		return decideGuardianLink(s, c)
 	case AssignMentor, EndMentor:
 		return decideMentor(s, c)
+	case AuthoriseForProtectedStudent, RevokeProtectedStudentAccess:
+		return decideProtectedAccess(s, c)
 	}
 	return nil, domain.Invalid("command", "is not a student command")
 }

@@ -61,6 +61,8 @@ func evolveStudent(st Student, ev domain.Event) Student {
 		if i := s.latestMentor(e.StaffID); i >= 0 {
 			s.Mentors[i].To = e.EffectiveFrom
 		}
+	case ProtectedAccessGranted, ProtectedAccessRevoked:
+		st = evolveProtectedAccess(st, e)
 	}
 	return st
 }

@@ -113,6 +113,8 @@ func loadFacts(ctx context.Context, log domain.EventLog, tenant string, cmd doma
 		err = l.guardian(c.GuardianID)
 	case AssignMentor:
 		err = l.staff(c.StaffID)
+	case AuthoriseForProtectedStudent:
+		err = l.staff(c.StaffID)
 	case GrantRole:
 		err = l.school(c.SchoolID)
 	case AssignTeacher:

@@ -81,6 +81,9 @@ type Student struct {
 	Exists       bool
 	DisplayName  string
 	Placements   []Placement // in order of From
+	// IdentityAccess: staff authorised to see a protected identity
+	// (protected_access.go).
+	IdentityAccess []StaffPeriod
 	// restrictions are the secrecy periods per guardian; they outlive any
 	// one link, and are copied onto the links for readers.
 	restrictions map[string][]Period
