@@ -64,6 +64,8 @@ type APIConfig struct {
 	// AccessLog keeps who read which student's records (read_access.go);
 	// an in-memory log when nil.
 	AccessLog AccessSink
+	// RateLimit is each caller's request budget; the zero value is no limit.
+	RateLimit RateLimit
 }
 
 // API serves /v1: the commands (write pipeline in write.go) and the reads.
@@ -80,7 +82,8 @@ type API struct {
 	maxBody  int64
 	readWait time.Duration
 	keys     keyLocks
-	reads    *reads // the read side: policy, access log, SSE (read_api.go)
+	reads    *reads          // the read side: policy, access log, SSE (read_api.go)
+	limiter  *subjectLimiter // nil: no rate limit
 }
 
 // NewAPI checks and wires the dependencies.
@@ -115,6 +118,9 @@ func NewAPI(c APIConfig) (*API, error) {
 		a.readWait = 2 * time.Second
 	}
 	a.keys.init()
+	// Buckets run on the wall clock: the API's clock is the school
+	// calendar, which tests move by months.
+	a.limiter = newSubjectLimiter(c.RateLimit, time.Now)
 	if err := a.initReads(c); err != nil {
 		return nil, err
 	}

@@ -65,6 +65,9 @@ type apiHarness struct {
 	full  bool
 	read  *readSide
 	codec eventstore.Codec
+	// rateLimit is the API's per-caller budget (none unless a test sets it
+	// before start).
+	rateLimit RateLimit
 }
 
 func newHarness(t *testing.T) *apiHarness { return newHarnessWith(t, false) }
@@ -110,7 +113,7 @@ func (h *apiHarness) start() {
 	}
 	api, err := NewAPI(APIConfig{Log: eventstore.NewDomainLog(h.store, h.codec),
 		Streams: h.store, Requests: h.store, Views: views, Waiter: waiter, Authenticator: verifier,
-		Tokens: h.tokens, Clock: h.clock.Now, Logger: slog.New(slog.DiscardHandler)})
+		Tokens: h.tokens, Clock: h.clock.Now, Logger: slog.New(slog.DiscardHandler), RateLimit: h.rateLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

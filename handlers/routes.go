@@ -138,10 +138,10 @@ func (a *API) readRoutes(r *mux.Router) {
 	a.registerReads(r)
 }
 
-// handle registers an authenticated /v1 route. (Routes sit on the root
+// handle registers an authenticated, rate-limited /v1 route. (Routes sit on the root
 // router rather than a /v1 subrouter so a wrong method answers 405.)
 func (a *API) handle(r *mux.Router, method, path string, h http.Handler) {
-	r.Handle("/v1"+path, a.authenticate(a.authorizeWrite(h))).Methods(method)
+	r.Handle("/v1"+path, a.authenticate(a.rateLimit(a.authorizeWrite(h)))).Methods(method)
 }
 
 func muxVar(r *http.Request, name string) string { return mux.Vars(r)[name] }

@@ -32,7 +32,10 @@ type Config struct {
 	ReadTimeout,
 	WriteTimeout,
 	IdleTimeout time.Duration
-	Dist DistConfig // read models, bus and leases (distconfig.go)
+	// Each caller's (tenant, subject) request budget on /v1.
+	RateLimit float64 // requests per second; 0 turns it off
+	RateBurst int
+	Dist      DistConfig // read models, bus and leases (distconfig.go)
 }
 
 // defaultIssuer is the iss of tokens the embedded issuer mints.
@@ -70,6 +73,10 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	dur(&c.ReadTimeout, "read-timeout", 30*time.Second, "server timeout for a whole request body")
 	dur(&c.WriteTimeout, "write-timeout", 60*time.Second, "server timeout for writing a response (SSE streams extend it)")
 	dur(&c.IdleTimeout, "idle-timeout", 120*time.Second, "server timeout for idle keep-alive connections")
+	// Generous: loadgen's busiest single caller (the admin's setup, 8
+	// requests at once) stays under it; a runaway script does not.
+	fs.Float64Var(&c.RateLimit, "rate-limit", 500, "requests per second each caller (tenant and subject) may keep up on /v1; 0 turns the limit off ("+envName("rate-limit")+")")
+	fs.IntVar(&c.RateBurst, "rate-burst", 1000, "requests each caller may send at once after a pause ("+envName("rate-burst")+")")
 	c.Dist.declare(fs)
 	return fs
 }
@@ -79,7 +86,7 @@ func (c *Config) parse(name string, args []string) error {
 	fs := c.newFlagSet(name)
 	// Durations come from the environment after declaration so a bad value
 	// is reported as the variable's fault, not silently ignored.
-	for _, f := range []string{"shutdown-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout"} {
+	for _, f := range []string{"shutdown-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "rate-limit", "rate-burst"} {
 		if v, ok := os.LookupEnv(envName(f)); ok {
 			if err := fs.Set(f, v); err != nil {
 				return fmt.Errorf("%s: %w", envName(f), err)
@@ -103,6 +110,9 @@ func (c *Config) parse(name string, args []string) error {
 	}
 	if c.ConsistencyKeyFile == "" {
 		c.ConsistencyKeyFile = filepath.Join(c.DataDir, "consistency.key")
+	}
+	if c.RateLimit < 0 || c.RateBurst < 1 {
+		return fmt.Errorf("rate-limit must be 0 or more and rate-burst 1 or more")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)

@@ -187,6 +187,7 @@ func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests hand
 		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
 		Views: views, Waiter: waiter, Authenticator: verifier,
 		Tokens: tokens, Clock: time.Now, Logger: m.Logger, AccessLog: access,
+		RateLimit: handlers.RateLimit{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst},
 	})
 	if err != nil {
 		return nil, nil, errors.Join(err, access.Close())
