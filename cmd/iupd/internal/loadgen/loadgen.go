@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -172,14 +173,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	cfg.Logger.Info("loadgen run", "writes_per_s", cfg.RateWrites, "reads_per_s", cfg.RateReads, "duration", cfg.Duration.String())
-	elapsed, lagging := g.drive(ctx)
+	elapsed, lagging, unsent := g.drive(ctx)
 	rep.Duration = elapsed.Seconds()
 	rep.Ops, rep.Writes, rep.Reads, rep.Staleness = g.rec.report(opKinds(), elapsed)
 	rep.Writes.TargetRate, rep.Reads.TargetRate = cfg.RateWrites, cfg.RateReads
 	rep.Writes.Lagging, rep.Reads.Lagging = lagging["write"], lagging["read"]
+	rep.Writes.Unsent, rep.Reads.Unsent = unsent["write"], unsent["read"]
 	if rep.Writes.Lagging+rep.Reads.Lagging > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d writes and %d reads waited for a free slot (max in flight %d): "+
 			"the service fell behind the schedule; their wait is in their latency", rep.Writes.Lagging, rep.Reads.Lagging, cfg.MaxInFlight))
+	}
+	if rep.Writes.Unsent+rep.Reads.Unsent > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d writes and %d reads were due but never sent: every slot was still busy "+
+			"when the duration ended (they are in no latency figure)", rep.Writes.Unsent, rep.Reads.Unsent))
 	}
 	if ctx.Err() != nil {
 		rep.Notes = append(rep.Notes, "the run was interrupted before its duration")
@@ -189,11 +195,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // drive runs both schedules until the duration has passed, then waits for
 // the requests in flight and the probes.
-func (g *generator) drive(ctx context.Context) (time.Duration, map[string]int64) {
+func (g *generator) drive(ctx context.Context) (time.Duration, map[string]int64, map[string]int64) {
 	start := time.Now()
 	end := start.Add(g.cfg.Duration)
 	var wg, inflight sync.WaitGroup
 	lag := map[string]*atomic.Int64{"write": {}, "read": {}}
+	unsent := map[string]*atomic.Int64{"write": {}, "read": {}}
 	for i, kind := range []string{"write", "read"} {
 		rate := g.cfg.RateWrites
 		if kind == "read" {
@@ -206,7 +213,7 @@ func (g *generator) drive(ctx context.Context) (time.Duration, map[string]int64)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.schedule(ctx, kind, rate, start, end, rng, &inflight, lag[kind])
+			unsent[kind].Store(g.schedule(ctx, kind, rate, start, end, rng, &inflight, lag[kind]))
 		}()
 	}
 	wg.Wait()
@@ -215,27 +222,32 @@ func (g *generator) drive(ctx context.Context) (time.Duration, map[string]int64)
 		elapsed = g.cfg.Duration
 	}
 	inflight.Wait()
-	return elapsed, map[string]int64{"write": lag["write"].Load(), "read": lag["read"].Load()}
+	return elapsed, map[string]int64{"write": lag["write"].Load(), "read": lag["read"].Load()},
+		map[string]int64{"write": unsent["write"].Load(), "read": unsent["read"].Load()}
 }
 
 // schedule sends kind's requests at rate from start until end: request i
-// is due at start + i/rate, whatever happened to the ones before it.
+// is due at start + i/rate, whatever happened to the ones before it. It
+// returns how many were due but not sent by end (every slot busy).
 func (g *generator) schedule(ctx context.Context, kind string, rate float64, start, end time.Time,
-	rng *rand.Rand, inflight *sync.WaitGroup, lagging *atomic.Int64) {
+	rng *rand.Rand, inflight *sync.WaitGroup, lagging *atomic.Int64) int64 {
 	slots := make(chan struct{}, g.cfg.MaxInFlight)
 	ops := g.cfg.Mix.ops(kind)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	stop := time.NewTimer(time.Until(end))
+	defer stop.Stop()
+	planned := int64(math.Ceil(rate * end.Sub(start).Seconds()))
 	for i := int64(0); ; i++ {
 		due := start.Add(time.Duration(float64(i) * float64(time.Second) / rate))
 		if !due.Before(end) {
-			return
+			return 0
 		}
 		if wait := time.Until(due); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
-				return
+				return 0
 			case <-timer.C:
 			}
 		}
@@ -246,7 +258,9 @@ func (g *generator) schedule(ctx context.Context, kind string, rate float64, sta
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
-				return
+				return 0
+			case <-stop.C:
+				return max(planned-i, 0)
 			}
 		}
 		req := g.build(ops.pick(rng), rng)

@@ -42,7 +42,7 @@ type recorder struct {
 	staleness      *hdrhistogram.Histogram
 	probes         int64 // staleness probes started
 	probeStale     int64 // probe reads answered with the stale header
-	probeInvisible int64 // probe reads not stale yet without the change: a broken token
+	probeInvisible int64 // probes whose token did not hold (not stale, change missing, store has it)
 	probeTimeouts  int64 // probes that never saw the change
 }
 
@@ -157,8 +157,9 @@ type Staleness struct {
 	Probes int64 `json:"probes"`
 	Latency
 	StaleAnswers int64 `json:"stale_answers"` // probe reads that answered stale and were retried
-	// Invisible counts probe reads that were not marked stale yet lacked the
-	// change: a consistency token that did not hold. Must be 0.
+	// Invisible counts probes with a read that was not marked stale yet
+	// lacked the change while the event store had it: a consistency token
+	// that did not hold. Must be 0.
 	Invisible int64 `json:"invisible"`
 	Timeouts  int64 `json:"timeouts"` // probes that never saw the change
 }
@@ -173,6 +174,9 @@ type Summary struct {
 	// Lagging counts requests the scheduler sent late because every
 	// in-flight slot was busy (they are still timed from their schedule).
 	Lagging int64 `json:"lagging"`
+	// Unsent counts requests due within the duration that were never sent:
+	// every slot was still busy when it ended.
+	Unsent int64 `json:"unsent"`
 }
 
 // Report is the run's result, printed as a table and written as JSON.
@@ -249,8 +253,8 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "organiser %s: %d schools, %d classes, %d students, %d guardians, %d courses; setup %d requests in %.1fs\n",
 		rep.Tenant, rep.Organiser.Schools, rep.Organiser.Classes, rep.Organiser.Students, rep.Organiser.Guardians,
 		rep.Organiser.Courses, rep.SetupReqs, rep.SetupTime)
-	fmt.Fprintf(tw, "run %.0fs: writes %.1f/s of %.0f/s, reads %.1f/s of %.0f/s (latency from the scheduled time)\n\n",
-		rep.Duration, rep.Writes.AchievedRate, rep.Writes.TargetRate, rep.Reads.AchievedRate, rep.Reads.TargetRate)
+	fmt.Fprintf(tw, "run %.0fs: writes %.1f/s of %.0f/s (%d unsent), reads %.1f/s of %.0f/s (%d unsent); latency from the scheduled time\n\n",
+		rep.Duration, rep.Writes.AchievedRate, rep.Writes.TargetRate, rep.Writes.Unsent, rep.Reads.AchievedRate, rep.Reads.TargetRate, rep.Reads.Unsent)
 	fmt.Fprintln(tw, "operation\tkind\tshare\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tstale\tstatuses\t")
 	row := func(name, kind string, share float64, l Latency, errs, stale int64, statuses string) {
 		fmt.Fprintf(tw, "%s\t%s\t%.1f%%\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%s\t\n",
