@@ -65,6 +65,9 @@ var readMatrix = []struct{ route, path, want string }{
 	{"/v1/conferences/{conference_id}", "/v1/conferences/conf1", "ADADADADADADDD"},
 	{"/v1/conferences/{conference_id}/history", "/v1/conferences/conf1/history", "ADADADADADADDD"},
 	{"/v1/access-log", "/v1/access-log?student=s1", "ADDDDDDDDDDDDD"},
+	// The right-of-access export: the organiser's admins only.
+	{"/v1/students/{student_id}/export", "/v1/students/s1/export", "ADDDDDDDDDDDDD"},
+	{"/v1/students/{student_id}/export", "/v1/students/s9/export?format=html", "ADDDDDDDDDDDDD"},
 	// Live updates are open to every caller; what they carry is filtered
 	// (TestLiveUpdatesFollowThePolicy).
 	{"/v1/events", "/v1/events", "AAAAAAAAAAAAAA"},
@@ -88,6 +91,9 @@ var writeMatrix = map[string]string{
 	"POST /v1/students/{student_id}/guardians/{guardian_id}/restriction/lift": "AADDDD",
 	"PUT /v1/students/{student_id}/mentors/{staff_id}":                        "AADDDD",
 	"POST /v1/students/{student_id}/mentors/{staff_id}/end":                   "AADDDD",
+	// Protected identity: who may see the name is decided by the same leaders.
+	"POST /v1/students/{student_id}/protected-access/{staff_id}":   "AADDDD",
+	"DELETE /v1/students/{student_id}/protected-access/{staff_id}": "AADDDD",
 	"POST /v1/guardians": "AADDDD", "PUT /v1/guardians/{guardian_id}/name": "AADDDD",
 	"POST /v1/staff": "AADDDD", "PUT /v1/staff/{staff_id}/name": "AADDDD", "POST /v1/staff/{staff_id}/roles": "AADDDD",
 	"POST /v1/staff/{staff_id}/roles/end": "AADDDD", "POST /v1/staff/{staff_id}/mentees": "AADDDD",

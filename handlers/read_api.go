@@ -76,6 +76,9 @@ func (a *API) registerReads(r *mux.Router) {
 	// Live changes and the read access log.
 	a.handle(r, http.MethodGet, "/events", http.HandlerFunc(a.events))
 	get("/access-log", a.accessLogRead)
+
+	// Protected identity and the right-of-access export (protected.go).
+	a.protectedRoutes(r)
 }
 
 // readFunc serves one read; it returns the body to encode.

@@ -43,6 +43,9 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 		}
 		doc.Rows = rows
 	}
+	if err := a.protectNames(ctx, q, &doc); err != nil {
+		return nil, err
+	}
 	for _, r := range doc.Rows {
 		a.logRead(q, "mentor-overview", id+"/"+term.String(), r.StudentID)
 	}
@@ -65,6 +68,9 @@ func (a *API) courseView(ctx context.Context, q *query) (any, error) {
 	if ok, err := q.getDoc(ctx, staff.CourseViewName, staff.CourseViewKey(q.Tenant(), id, term), &doc); err != nil || !ok {
 		return emptyOr(ok, err)
 	}
+	if err := a.protectNames(ctx, q, &doc); err != nil {
+		return nil, err
+	}
 	for _, s := range doc.Students {
 		a.logRead(q, "course-view", id+"/"+term.String(), s.StudentID)
 	}
@@ -86,6 +92,9 @@ func (a *API) schoolLists(ctx context.Context, q *query) (any, error) {
 	var doc staff.SchoolListsDoc
 	if ok, err := q.getDoc(ctx, staff.SchoolListsName, staff.SchoolListsKey(q.Tenant(), id, term), &doc); err != nil || !ok {
 		return emptyOr(ok, err)
+	}
+	if err := a.protectNames(ctx, q, &doc); err != nil {
+		return nil, err
 	}
 	return doc, nil
 }

@@ -132,7 +132,9 @@ func (x *Record) CollectEvents(ctx context.Context, log LogReader, dec Decoder) 
 			return nil
 		}
 		for _, rec := range page {
-			if rec.Metadata.Tenant != x.Tenant || !(Mentions(rec.Data, x.Student) || rec.Metadata.ActorID == x.Student) {
+			// The read access log ("access." types) comes from its own sink.
+			if strings.HasPrefix(rec.Type, "access.") || rec.Metadata.Tenant != x.Tenant ||
+				!(Mentions(rec.Data, x.Student) || rec.Metadata.ActorID == x.Student) {
 				continue
 			}
 			ev, culled, err := dec.Decode(ctx, rec)

@@ -46,6 +46,8 @@ var writeRoles = map[string][]domain.Role{
 	"POST /v1/students/{student_id}/guardians/{guardian_id}/restriction/lift": schoolLeaders,
 	"PUT /v1/students/{student_id}/mentors/{staff_id}":                        schoolLeaders,
 	"POST /v1/students/{student_id}/mentors/{staff_id}/end":                   schoolLeaders,
+	"POST /v1/students/{student_id}/protected-access/{staff_id}":              schoolLeaders,
+	"DELETE /v1/students/{student_id}/protected-access/{staff_id}":            schoolLeaders,
 	"POST /v1/guardians":                                                      schoolLeaders,
 	"PUT /v1/guardians/{guardian_id}/name":                                    schoolLeaders,
 	"POST /v1/staff":                                                          schoolLeaders,
