@@ -26,6 +26,16 @@ test:
 crash-test:
 	IUP_CRASH_ROUNDS=200 $(GO) test -run Crash -count=1 -timeout 60m -v ./eventstore/sqlite/
 
+## soak: the fault tests' long form, side by side for SOAK (default 30m), a
+## fault every SOAK_EVERY: serve killed and restarted, the disk filled and
+## freed, Redis killed or flushed, Redis slowed; then verify, lost writes
+## and RSS at start and end in the log (see RELIABILITY.md)
+SOAK       ?= 30m
+SOAK_EVERY ?= 1m
+soak:
+	IUP_SOAK=1 IUP_SOAK_DURATION=$(SOAK) IUP_SOAK_EVERY=$(SOAK_EVERY) IUP_REQUIRE_REDIS=1 \
+		.ci/with-redis $(GO) test -run '^TestFault' -count=1 -parallel 4 -timeout 120m -v ./cmd/iupd/
+
 ## bench: event-store benchmarks with their same-run baselines (see BENCHMARKS.md)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 ./eventstore/sqlite/

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/sqlite"
 )
 
 // The cull register lists every data key destroyed by a culling or an
@@ -52,7 +53,19 @@ func (r *registeringKeys) Destroy(ctx context.Context, tenant, subject, rule str
 	if err := r.append(cullEntry{Tenant: tenant, Subject: subject, At: at.UTC(), Rule: rule}); err != nil {
 		return fmt.Errorf("cull register: %w", err)
 	}
-	return r.KeyStore.Destroy(ctx, tenant, subject, rule, at)
+	return sqlite.MarkUnavailable(r.KeyStore.Destroy(ctx, tenant, subject, rule, at))
+}
+
+// Load implements shred.KeyStore; a full disk or a held lock is a 503.
+func (r *registeringKeys) Load(ctx context.Context, tenant, subject string) ([]byte, error) {
+	k, err := r.KeyStore.Load(ctx, tenant, subject)
+	return k, sqlite.MarkUnavailable(err)
+}
+
+// Create implements shred.KeyStore; a full disk or a held lock is a 503.
+func (r *registeringKeys) Create(ctx context.Context, tenant, subject string, wrapped []byte) ([]byte, error) {
+	k, err := r.KeyStore.Create(ctx, tenant, subject, wrapped)
+	return k, sqlite.MarkUnavailable(err)
 }
 
 func (r *registeringKeys) append(e cullEntry) error {

@@ -58,7 +58,11 @@ func fill(t *testing.T, path string) {
 // restart.
 func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 	total, every := faultPlan(t, 6*time.Second, 1)
-	dir := smallDisk(t, "24m")
+	size := "24m"
+	if os.Getenv("IUP_SOAK") == "1" {
+		size = "160m" // half an hour of history must fit
+	}
+	dir := smallDisk(t, size)
 	data := filepath.Join(dir, "data")
 	s := startServed(t, data)
 	token := mintToken(t, s.dir, "--sub", "admin1", "--tenant", faultTenant, "--role", "admin")
@@ -66,9 +70,13 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 	ballast := filepath.Join(dir, "ballast")
 
 	start := time.Now()
+	rssStart := 0 // after the first half interval of load: warmed up
 	episodes := 0
 	for time.Since(start)+every <= total {
 		time.Sleep(every / 2)
+		if episodes == 0 {
+			rssStart = rssKB(s.cmd.Process.Pid)
+		}
 		fill(t, ballast)
 		episodes++
 		// Once the store's free pages are used up, every write is refused.
@@ -109,5 +117,6 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 	}
 	checkAcknowledged(t, openEvents(t, s.dir), acked)
 	out := verifyLiveViews(t, s.dir, s.adminAddr)
-	t.Logf("%d full-disk episodes, %d writes acknowledged, answers while full %v; verify:\n%s", episodes, len(acked), w.status, out)
+	t.Logf("%d full-disk episodes, %d writes acknowledged, answers while full %v; serve RSS %d kB at start, %d kB at end; verify:\n%s",
+		episodes, len(acked), w.status, rssStart, rssKB(s.cmd.Process.Pid), out)
 }

@@ -34,6 +34,8 @@ func faultPlan(t *testing.T, short time.Duration, shortFaults int) (total time.D
 	if os.Getenv("IUP_SOAK") != "1" {
 		return short, short / time.Duration(shortFaults+1)
 	}
+	// The four fault tests soak side by side, each with its own service.
+	t.Parallel()
 	total, every = 30*time.Minute, time.Minute
 	if v, err := time.ParseDuration(os.Getenv("IUP_SOAK_DURATION")); err == nil {
 		total = v
@@ -42,6 +44,16 @@ func faultPlan(t *testing.T, short time.Duration, shortFaults int) (total time.D
 		every = v
 	}
 	return total, every
+}
+
+// soakPace is the pause of each keyed writer between requests: none in the
+// short form; in a soak a steady load (4 writers, about 20 writes/s) whose
+// history a full verify can still rebuild at the end.
+func soakPace() time.Duration {
+	if os.Getenv("IUP_SOAK") == "1" {
+		return 200 * time.Millisecond
+	}
+	return 0
 }
 
 // faultTenant is the organiser the fault tests write for.
@@ -145,6 +157,7 @@ func startKeyedWriters(t *testing.T, n int, token string, base func() string) *k
 				default:
 				}
 				w.until(fmt.Sprintf("w%d-%d", c, i))
+				time.Sleep(soakPace())
 			}
 		}()
 	}

@@ -233,10 +233,14 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	defer rdb.Close()
 
 	start := time.Now()
+	var rssStart [2]int // after the first interval of load: warmed up
 	faults := 0
 	for time.Since(start)+every <= total {
 		time.Sleep(every)
 		faults++
+		if faults == 1 {
+			rssStart = [2]int{rssKB(proj.cmd.Process.Pid), rssKB(api.cmd.Process.Pid)}
+		}
 		if faults%2 == 1 {
 			r.stop()
 			time.Sleep(time.Second)
@@ -261,8 +265,8 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	defer events.Close()
 	checkAcknowledged(t, events, acked)
 	convergedIn(t, c, rdb, 60*time.Second)
-	t.Logf("%d faults, %d writes acknowledged, %d retries, answers other than 201 %v; projector RSS %d kB, api RSS %d kB",
-		faults, len(acked), w.retries.Load(), w.status, rssKB(proj.cmd.Process.Pid), rssKB(api.cmd.Process.Pid))
+	t.Logf("%d faults, %d writes acknowledged, %d retries, answers other than 201 %v; RSS at start and end: projector %d/%d kB, api %d/%d kB",
+		faults, len(acked), w.retries.Load(), w.status, rssStart[0], rssKB(proj.cmd.Process.Pid), rssStart[1], rssKB(api.cmd.Process.Pid))
 }
 
 // A slow Redis (every answer held back): reads get slower, writes go on,
