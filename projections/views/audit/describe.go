@@ -57,7 +57,7 @@ func handled() []string {
 		roster.StaffRegistered{}, roster.StaffRenamed{}, roster.StaffRoleGranted{}, roster.StaffRoleEnded{},
 		roster.GuardianRegistered{}, roster.GuardianRenamed{}, roster.CourseCreated{},
 		roster.CourseTeacherAssigned{}, roster.CourseTeacherEnded{}, roster.StudentsEnrolled{},
-		roster.StudentsUnenrolled{},
+		roster.StudentsUnenrolled{}, roster.ProtectedAccessGranted{}, roster.ProtectedAccessRevoked{},
 		setup.TimeZoneSet{}, setup.SupportVisibilitySet{}, setup.SubjectDefined{}, setup.SubjectRemoved{},
 		setup.SchoolYearIndexed{}, setup.SchoolYearCreated{}, setup.TermDatesChanged{},
 		setup.ScaleCreated{}, setup.TemplateVersionCreated{}, setup.SchoolRegistered{},
@@ -211,6 +211,10 @@ func describeRoster(ev domain.Event) change {
 		return s(e.StudentID, "mentor:"+e.StaffID)
 	case roster.MentorEnded:
 		return s(e.StudentID, "mentor:"+e.StaffID)
+	case roster.ProtectedAccessGranted:
+		return s(e.StudentID, "protected-access:"+e.StaffID)
+	case roster.ProtectedAccessRevoked:
+		return s(e.StudentID, "protected-access:"+e.StaffID)
 	case roster.CourseCreated:
 		return change{course: e.CourseID, courseTrail: true, what: "course"}
 	case roster.CourseTeacherAssigned:

@@ -5,6 +5,7 @@ import (
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/domain/retention"
+	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/projections/projectiontest"
 )
 
@@ -25,6 +26,22 @@ func TestRetentionEventsLandInTheStudentsTrail(t *testing.T) {
 	for i, what := range []string{"hold:c-1", "hold:c-1", "erased"} {
 		e := env(evs[i+1])
 		e.StudentID, e.What = "s1", what
+		x.entry(e, false, "", "s1")
+	}
+	wantView(t, projectiontest.View(t, Projection, evs), x.view())
+}
+
+// Who may see a protected student's identity is part of the student's trail.
+func TestProtectedAccessLandsInTheStudentsTrail(t *testing.T) {
+	evs := projectiontest.NewLog().
+		Add("rosterstudent-kommun.s1", day("2027-02-01"), admin,
+			roster.ProtectedAccessGranted{StudentID: "s1", StaffID: "m1", EffectiveFrom: domain.MustDate("2027-02-01")},
+			roster.ProtectedAccessRevoked{StudentID: "s1", StaffID: "m1", EffectiveFrom: domain.MustDate("2027-06-15")}).
+		Events()
+	x := newExpect()
+	for i := range evs {
+		e := env(evs[i])
+		e.StudentID, e.What = "s1", "protected-access:m1"
 		x.entry(e, false, "", "s1")
 	}
 	wantView(t, projectiontest.View(t, Projection, evs), x.view())
