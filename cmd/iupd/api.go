@@ -7,9 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/kurrent"
+	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/redisstore"
@@ -40,6 +44,7 @@ type apiMain struct {
 	server *http.Server
 	addr   string
 	served <-chan error
+	api    *handlers.API // flushes the read access log on Close
 }
 
 func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, error) {
@@ -62,11 +67,17 @@ func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, err
 	h.keys = keys
 	rv := &redisViews{store: redisstore.New(h.rdb, c.Dist.RedisPrefix), poll: 20 * time.Millisecond}
 	m := &Main{Config: c, Logger: logger}
-	api, jwks, err := m.newAPI(ctx, h.events, h.events, codec, rv, rv)
+	access, err := openAccessLog(c, h.events, codec.Keyring())
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	api, jwks, err := m.newAPI(ctx, h.events, h.events, codec, rv, rv, access)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.api = api
 	checks := []handlers.ReadinessCheck{h.redisReady()}
 	if w, ok := h.events.(interface{ Writable(context.Context) error }); ok {
 		checks = append(checks, handlers.ReadinessCheck{Name: "event_store_writable", Check: w.Writable})
@@ -85,9 +96,14 @@ func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, err
 	return a, nil
 }
 
-// Close lets in-flight requests finish, then closes the stores.
+// Close lets in-flight requests finish, flushes the read access log, then
+// closes the stores.
 func (a *apiMain) Close() error {
-	err := errors.Join(shutdownAll(a.cfg, a.server), a.h.Close())
+	err := shutdownAll(a.cfg, a.server)
+	if a.api != nil {
+		err = errors.Join(err, a.api.Close())
+	}
+	err = errors.Join(err, a.h.Close())
 	a.log.Info("stopped")
 	return err
 }
@@ -146,4 +162,42 @@ func (v *redisViews) WaitFor(ctx context.Context, view string, pos eventstore.Po
 			return fmt.Errorf("view %s has not reached %s: %w", view, pos, err)
 		}
 	}
+}
+
+// AccessLogFile is the embedded read access log's file in the data folder.
+const AccessLogFile = "access-log.db"
+
+// openAccessLog opens the read access log where the events are. On
+// KurrentDB it is the store's own system streams, which every API node
+// shares and no $all reader sees. On SQLite it is a SQLite event store of
+// its own beside the event store: the SQLite adapter's log has no system
+// streams, so access events there would reach the views and the verifier.
+// Either way the entries are sealed with each student's access-log key, so
+// culling shreds them (docs/decisions.md).
+func openAccessLog(c Config, events eventstore.Store, keys *shred.Keyring) (*handlers.EventAccessSink, error) {
+	if _, ok := events.(*kurrent.Store); ok {
+		ks, err := openKurrentAccessStreams(c.Events)
+		if err != nil {
+			return nil, err
+		}
+		sink, err := handlers.NewEventAccessSink(ks, shred.NewCodec(handlers.AccessEvents, keys), ks.Close)
+		if err != nil {
+			return nil, errors.Join(err, ks.Close())
+		}
+		return sink, nil
+	}
+	return openAccessLogFile(filepath.Join(c.DataDir, AccessLogFile), keys)
+}
+
+// openAccessLogFile opens (creating) the embedded access log at path.
+func openAccessLogFile(path string, keys *shred.Keyring) (*handlers.EventAccessSink, error) {
+	store, err := sqlite.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open the read access log: %w", err)
+	}
+	sink, err := handlers.NewEventAccessSink(store, shred.NewCodec(handlers.AccessEvents, keys), store.Close)
+	if err != nil {
+		return nil, errors.Join(err, store.Close())
+	}
+	return sink, nil
 }

@@ -53,7 +53,7 @@ func buildExport(ctx context.Context, store eventstore.Store, codec *shred.Codec
 		return nil, fmt.Errorf("export views: %w", err)
 	}
 	for _, path := range accessPath {
-		if err := readAccessFile(ctx, x, path); err != nil {
+		if err := readAccessFile(ctx, x, path, codec.Keyring()); err != nil {
 			return nil, err
 		}
 	}
@@ -62,14 +62,14 @@ func buildExport(ctx context.Context, store eventstore.Store, codec *shred.Codec
 
 // readAccessFile adds the student's entries of the read access log that
 // iupd serve keeps beside the event store; a missing file means no reads.
-func readAccessFile(ctx context.Context, x *export.Record, path string) error {
+func readAccessFile(ctx context.Context, x *export.Record, path string, keys *shred.Keyring) error {
 	if path == "" {
 		return nil
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	sink, err := handlers.OpenSQLiteAccessSink(path)
+	sink, err := openAccessLogFile(path, keys)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func exportCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer closeAll()
-	x, err := buildExport(ctx, store, codec, *tenant, *student, time.Now(), filepath.Join(tf.dataDir, "access.db"))
+	x, err := buildExport(ctx, store, codec, *tenant, *student, time.Now(), filepath.Join(tf.dataDir, AccessLogFile))
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,12 @@ func (m *Main) Run(ctx context.Context) error {
 	ops := handlers.NewOps(reg,
 		handlers.ReadinessCheck{Name: "event_store_writable", Check: store.Writable},
 	)
-	api, jwks, err := m.newAPI(ctx, store, store, codec, viewReader{m.read.runtime}, m.read.runtime)
+	access, err := openAccessLog(m.Config, store, codec.Keyring())
+	if err != nil {
+		m.closeAll()
+		return err
+	}
+	api, jwks, err := m.newAPI(ctx, store, store, codec, viewReader{m.read.runtime}, m.read.runtime, access)
 	if err != nil {
 		m.closeAll()
 		return err
@@ -149,39 +154,37 @@ func (m *Main) Run(ctx context.Context) error {
 // authentication (embedded issuer or external JWKS) and consistency tokens.
 // iupd api calls it too, with views read from Redis.
 func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests handlers.RequestIndex, codec eventstore.Codec,
-	views handlers.ViewReader, waiter handlers.Waiter) (*handlers.API, http.Handler, error) {
+	views handlers.ViewReader, waiter handlers.Waiter, access handlers.AccessSink) (*handlers.API, http.Handler, error) {
+	fail := func(err error) (*handlers.API, http.Handler, error) {
+		return nil, nil, errors.Join(err, access.Close())
+	}
 	var keys auth.KeySource
 	var jwks http.Handler
 	if m.Config.AuthJWKSURL != "" {
 		remote, err := auth.NewRemoteKeys(ctx, m.Config.AuthJWKSURL)
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
 		keys = remote
 	} else {
 		local, err := auth.OpenLocalIssuer(m.Config.SigningKeyFile)
 		if err != nil {
-			return nil, nil, err
+			return fail(err)
 		}
 		keys, jwks = auth.StaticKeys{Set: local.Keys()}, local.JWKSHandler()
 	}
 	verifier, err := auth.NewVerifier(auth.VerifierConfig{Issuer: m.Config.AuthIssuer, Audience: m.Config.AuthAudience,
 		Keys: keys, Skew: 30 * time.Second})
 	if err != nil {
-		return nil, nil, err
+		return fail(err)
 	}
 	tokenKey, err := loadOrCreateSecret(m.Config.ConsistencyKeyFile)
 	if err != nil {
-		return nil, nil, fmt.Errorf("consistency key: %w", err)
+		return fail(fmt.Errorf("consistency key: %w", err))
 	}
 	tokens, err := handlers.NewConsistencyTokens(tokenKey)
 	if err != nil {
-		return nil, nil, err
-	}
-	// The read access log lives in its own file, apart from the event store.
-	access, err := handlers.OpenSQLiteAccessSink(filepath.Join(m.Config.DataDir, "access.db"))
-	if err != nil {
-		return nil, nil, err
+		return fail(err)
 	}
 	api, err := handlers.NewAPI(handlers.APIConfig{
 		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
@@ -190,7 +193,7 @@ func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests hand
 		RateLimit: handlers.RateLimit{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst},
 	})
 	if err != nil {
-		return nil, nil, errors.Join(err, access.Close())
+		return fail(err)
 	}
 	m.api = api
 	return api, jwks, nil
