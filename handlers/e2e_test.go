@@ -78,10 +78,17 @@ func TestEndToEndTermFlow(t *testing.T) {
 		var pl struct {
 			Published bool `json:"published"`
 			Fields    []struct{ Key, Text string }
+			Goals     []struct {
+				GoalID string `json:"goal_id"`
+				Text   string `json:"text"`
+			} `json:"goals"`
 		}
 		decode(t, p, &pl)
 		if !pl.Published || len(pl.Fields) != 1 || pl.Fields[0].Key != "school_does" || pl.Fields[0].Text != "Läsa mer varje dag" {
 			t.Fatalf("%s sees the plan as %s, want the published plan with school_does only", g, p.Body)
+		}
+		if len(pl.Goals) != 1 || pl.Goals[0].GoalID != "goal1" || pl.Goals[0].Text != "Läsa en bok i månaden" {
+			t.Fatalf("%s sees the goals as %s", g, p.Body)
 		}
 		home := step(g+" reads the child's home", "GET", "/v1/students/s1/home", tok, nil, 200, ConsistencyHeader, published.Header.Get(ConsistencyHeader))
 		if !strings.Contains(string(home.Body), "Läsa mer varje dag") {

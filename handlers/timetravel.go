@@ -111,6 +111,18 @@ type PlanField struct {
 	Sensitive bool   `json:"sensitive"`
 }
 
+// GoalAt is a plan's goal as a reader sees it (the domain's state has no
+// JSON names of its own).
+type GoalAt struct {
+	ID        string       `json:"goal_id"`
+	Text      string       `json:"text"`
+	Owner     plan.Owner   `json:"owner"`
+	FollowUp  domain.Date  `json:"follow_up"`
+	Evaluated bool         `json:"evaluated"`
+	Outcome   plan.Outcome `json:"outcome,omitempty"`
+	Comment   string       `json:"comment,omitempty"`
+}
+
 // PlanAt is a plan as it stood, cut to the reader's field rights.
 type PlanAt struct {
 	PlanID          string              `json:"plan_id"`
@@ -124,7 +136,7 @@ type PlanAt struct {
 	Published       bool                `json:"published"`
 	Archived        bool                `json:"archived"`
 	Fields          []PlanField         `json:"fields"`
-	Goals           []plan.Goal         `json:"goals"`
+	Goals           []GoalAt            `json:"goals"`
 	Agreements      map[string][]string `json:"agreements"`
 	stamp
 }
@@ -167,10 +179,11 @@ func (a *API) planAt(ctx context.Context, q *query) (any, error) {
 func planView(st plan.State, role domain.Role, s stamp) PlanAt {
 	out := PlanAt{PlanID: st.PlanID, StudentID: st.StudentID, Term: st.Term, TemplateID: st.TemplateID,
 		TemplateVersion: st.TemplateVersion, Title: st.Title, Start: st.Start, End: st.End,
-		Published: st.Published, Archived: st.Archived, Fields: []PlanField{}, Goals: st.Goals,
+		Published: st.Published, Archived: st.Archived, Fields: []PlanField{}, Goals: make([]GoalAt, 0, len(st.Goals)),
 		Agreements: st.Agreements, stamp: s}
-	if out.Goals == nil {
-		out.Goals = []plan.Goal{}
+	for _, g := range st.Goals {
+		out.Goals = append(out.Goals, GoalAt{ID: g.ID, Text: g.Text, Owner: g.Owner, FollowUp: g.FollowUp,
+			Evaluated: g.Evaluated, Outcome: g.Outcome, Comment: g.Comment})
 	}
 	if out.Agreements == nil {
 		out.Agreements = map[string][]string{}
