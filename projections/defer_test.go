@@ -86,3 +86,41 @@ type mapTx map[string][]byte
 func (m mapTx) Get(k string) ([]byte, error) { return m[k], nil }
 func (m mapTx) Put(k string, v []byte)       { m[k] = v }
 func (m mapTx) Delete(k string)              { delete(m, k) }
+
+// A document written again with the same bytes, or deleted where the store
+// has nothing, is not sent to the store: a render that changed nothing
+// costs no write.
+func TestUnchangedDocumentsAreNotWrittenAgain(t *testing.T) {
+	base := map[string][]byte{"kept": []byte(`{"name":"a","items":null}`)}
+	o := NewOverlay(func(k string) ([]byte, error) { return base[k], nil })
+	var r row
+	if _, err := GetJSON(o, "kept", &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutJSON(o, "kept", r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Get("gone"); err != nil {
+		t.Fatal(err)
+	}
+	o.Delete("gone")
+	if err := PutJSON(o, "new", row{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := o.Changes()
+	if err != nil || len(ch) != 1 || ch[0].Key != "new" {
+		t.Fatalf("changes = %+v, %v; want only the new document", ch, err)
+	}
+	o.Written()
+	r.Name = "c"
+	if err := PutJSON(o, "kept", r); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutJSON(o, "new", row{Name: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	ch, err = o.Changes()
+	if err != nil || len(ch) != 1 || ch[0].Key != "kept" || string(ch[0].Value) != `{"name":"c","items":null}` {
+		t.Fatalf("changes = %+v, %v; want only the changed document", ch, err)
+	}
+}

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
 )
@@ -29,6 +30,11 @@ type doc struct {
 	obj     any    // pointer to a decoded value, or nil
 	deleted bool
 	dirty   bool
+	// stored is what the store holds at this key as far as the overlay
+	// knows (written or read, not yet changed in this batch); known says
+	// whether it knows. A change that encodes to the same bytes is dropped.
+	stored []byte
+	known  bool
 }
 
 // deferred is a render Defer postponed to the end of the batch.
@@ -82,6 +88,12 @@ func (o *Overlay) set(key string, d *doc) {
 	}
 	if !had || !prev.dirty {
 		o.dirty = append(o.dirty, key)
+	}
+	switch {
+	case had && prev.dirty:
+		d.stored, d.known = prev.stored, prev.known
+	case had && prev.raw != nil || had && prev.deleted:
+		d.stored, d.known = prev.raw, true // clean: its bytes are the store's
 	}
 	d.dirty = true
 	o.entries[key] = d
@@ -197,11 +209,17 @@ func (o *Overlay) Changes() ([]Change, error) {
 			continue
 		}
 		if d.deleted {
+			if d.known && d.stored == nil {
+				continue // deleted what was never there
+			}
 			out = append(out, Change{Key: k})
 		} else {
 			b, err := o.Get(k)
 			if err != nil {
 				return nil, err
+			}
+			if d.known && d.stored != nil && bytes.Equal(b, d.stored) {
+				continue // rendered again, unchanged
 			}
 			out = append(out, Change{Key: k, Value: b})
 		}
