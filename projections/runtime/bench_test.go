@@ -133,6 +133,9 @@ func BenchmarkRebuildMemory(b *testing.B) {
 func rebuildAll(b *testing.B, log *sampleLog, views projections.Store) {
 	cfg := config(log.events, views, handBus{}, newRegistry(), allviews.All()...)
 	cfg.Codec = log.codec
+	if n, err := strconv.Atoi(os.Getenv("IUP_BENCH_REBUILD_BATCH")); err == nil && n > 0 {
+		cfg.RebuildBatchSize = n
+	}
 	rt, err := runtime.New(cfg)
 	if err != nil {
 		b.Fatal(err)
