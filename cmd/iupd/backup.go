@@ -21,8 +21,9 @@ import (
 	"github.com/iup-platform/iup/eventstore/sqlite"
 )
 
-// A backup is one tar file: events.db and keys.db, each a consistent
-// SQLite snapshot, then manifest.json with their hashes and the history's
+// A backup is one tar file: events.db, the read access log (access-log.db,
+// when the service has written one) and keys.db, each a consistent SQLite
+// snapshot, then manifest.json with their hashes and the history's
 // digest (last, because the digest is computed from the archived copy). The master key is never in it: whoever
 // holds a backup and its master key can read every child's records, so the
 // two are kept apart (see RELIABILITY.md).
@@ -59,7 +60,8 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	m, err := writeBackup(ctx, eventsPath, filepath.Join(sf.dataDir, keysFileName), *out, stderr)
+	m, err := writeBackup(ctx, eventsPath, filepath.Join(sf.dataDir, keysFileName), *out, stderr,
+		filepath.Join(sf.dataDir, AccessLogFile))
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -83,11 +85,22 @@ func (f *storeFlags) sqlitePath() (string, error) {
 // writeBackup snapshots both files into a fresh folder beside out, archives
 // them, checks the events copy's chain (which gives the digest) and adds
 // the manifest; the tar appears atomically (temporary name, fsync, rename).
-func writeBackup(ctx context.Context, eventsPath, keysPath, out string, progressTo io.Writer) (backupManifest, error) {
+//
+// accessLogPath may name a file that does not exist (a service that has
+// served no reads yet): the backup then has no access log.
+func writeBackup(ctx context.Context, eventsPath, keysPath, out string, progressTo io.Writer, accessLogPath string) (backupManifest, error) {
 	var m backupManifest
 	for _, p := range []string{eventsPath, keysPath} {
 		if _, err := os.Stat(p); err != nil {
 			return m, err
+		}
+	}
+	names := []string{eventsFileName, keysFileName}
+	withAccessLog := false
+	if accessLogPath != "" {
+		if _, err := os.Stat(accessLogPath); err == nil {
+			withAccessLog = true
+			names = append(names, AccessLogFile)
 		}
 	}
 	work, err := os.MkdirTemp(filepath.Dir(out), ".iupd-backup-")
@@ -102,11 +115,17 @@ func writeBackup(ctx context.Context, eventsPath, keysPath, out string, progress
 	if err := vacuumInto(ctx, eventsPath, filepath.Join(work, eventsFileName)); err != nil {
 		return m, fmt.Errorf("snapshot events: %w", err)
 	}
+	// The access log's entries are sealed with data keys too: before keys.
+	if withAccessLog {
+		if err := vacuumInto(ctx, accessLogPath, filepath.Join(work, AccessLogFile)); err != nil {
+			return m, fmt.Errorf("snapshot the access log: %w", err)
+		}
+	}
 	if err := vacuumInto(ctx, keysPath, filepath.Join(work, keysFileName)); err != nil {
 		return m, fmt.Errorf("snapshot keys: %w", err)
 	}
 	m = backupManifest{Format: backupFormat, CreatedAt: time.Now().UTC(), SHA256: map[string]string{}}
-	for _, name := range []string{eventsFileName, keysFileName} {
+	for _, name := range names {
 		if m.SHA256[name], err = fileSHA256(filepath.Join(work, name)); err != nil {
 			return m, err
 		}
@@ -118,7 +137,7 @@ func writeBackup(ctx context.Context, eventsPath, keysPath, out string, progress
 	}
 	defer os.Remove(tmp) // after the rename, a no-op
 	tw := tar.NewWriter(f)
-	for _, name := range []string{eventsFileName, keysFileName} {
+	for _, name := range names {
 		if err := addFile(tw, filepath.Join(work, name), name, m.CreatedAt); err != nil {
 			f.Close()
 			return m, err

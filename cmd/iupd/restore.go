@@ -91,7 +91,7 @@ func readyForRestore(dir, masterKey string, force bool) error {
 		return fmt.Errorf("%s is not empty (%s): restore into an empty folder, or give --force to replace the store", dir, strings.Join(others, ", "))
 	}
 	for _, name := range others {
-		if strings.HasPrefix(name, eventsFileName) || strings.HasPrefix(name, keysFileName) {
+		if strings.HasPrefix(name, eventsFileName) || strings.HasPrefix(name, keysFileName) || strings.HasPrefix(name, AccessLogFile) {
 			if err := os.Remove(filepath.Join(dir, name)); err != nil {
 				return err
 			}
@@ -136,7 +136,7 @@ func restoreBackup(ctx context.Context, from, dir string, progressTo io.Writer) 
 			if err := dec.Decode(&m); err != nil || m.Format != backupFormat {
 				return m, fmt.Errorf("%s is not a backup this program reads (format %q): %v", from, m.Format, err)
 			}
-		case eventsFileName, keysFileName:
+		case eventsFileName, keysFileName, AccessLogFile:
 			if got[h.Name] {
 				return m, fmt.Errorf("%s: %s twice", from, h.Name)
 			}
@@ -151,7 +151,13 @@ func restoreBackup(ctx context.Context, from, dir string, progressTo io.Writer) 
 	if m.Format == "" || !got[eventsFileName] || !got[keysFileName] {
 		return m, fmt.Errorf("%s: incomplete: a backup holds %s, %s and %s", from, eventsFileName, keysFileName, manifestName)
 	}
-	for _, name := range []string{eventsFileName, keysFileName} {
+	names := []string{eventsFileName, keysFileName}
+	if got[AccessLogFile] {
+		names = append(names, AccessLogFile)
+	} else if _, listed := m.SHA256[AccessLogFile]; listed {
+		return m, fmt.Errorf("%s: incomplete: the manifest lists %s but the backup does not hold it", from, AccessLogFile)
+	}
+	for _, name := range names {
 		sum, err := fileSHA256(filepath.Join(work, name))
 		if err != nil {
 			return m, err
@@ -162,7 +168,12 @@ func restoreBackup(ctx context.Context, from, dir string, progressTo io.Writer) 
 	}
 	// Keys first: a store whose events are in place but whose keys are not
 	// would read as culled if the service started in between.
-	for _, name := range []string{keysFileName, eventsFileName} {
+	for _, name := range append([]string{keysFileName}, names[2:]...) {
+		if err := os.Rename(filepath.Join(work, name), filepath.Join(dir, name)); err != nil {
+			return m, err
+		}
+	}
+	for _, name := range []string{eventsFileName} {
 		if err := os.Rename(filepath.Join(work, name), filepath.Join(dir, name)); err != nil {
 			return m, err
 		}
@@ -178,7 +189,7 @@ func restoreBackup(ctx context.Context, from, dir string, progressTo io.Writer) 
 	}
 	if err != nil {
 		// Leave the folder as empty as it was found.
-		for _, name := range []string{eventsFileName, eventsFileName + "-wal", eventsFileName + "-shm", keysFileName} {
+		for _, name := range []string{eventsFileName, eventsFileName + "-wal", eventsFileName + "-shm", keysFileName, AccessLogFile} {
 			_ = os.Remove(filepath.Join(dir, name))
 		}
 		return m, err
