@@ -232,7 +232,8 @@ func (o *Overlay) Changes() ([]Change, error) {
 func (o *Overlay) Written() {
 	for _, k := range o.dirty {
 		if d := o.entries[k]; d != nil {
-			d.dirty = false
+			// Its bytes are the store's now; the previous ones may go.
+			d.dirty, d.stored, d.known = false, nil, false
 		}
 	}
 	o.dirty = o.dirty[:0]
