@@ -45,7 +45,8 @@ bench:
 ## runs only their seed corpora)
 FUZZTIME    ?= 10m
 FUZZTARGETS ?= ./domain:FuzzCheckID ./domain:FuzzParseDate ./domain:FuzzParseTermRef \
-	./domain/catalog:FuzzDecode ./eventstore/shred:FuzzDecode ./eventstore/sqlite:FuzzDecodeMetadata
+	./domain/catalog:FuzzDecode ./eventstore/shred:FuzzDecode ./eventstore/sqlite:FuzzDecodeMetadata \
+	./handlers:FuzzCommandBody ./handlers:FuzzQueryParameters ./handlers/auth:FuzzAuthenticate
 fuzz:
 	@set -e; for t in $(FUZZTARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -50,7 +50,7 @@ func (noViews) WaitFor(context.Context, string, eventstore.Position) error      
 
 // apiHarness is the API over a real SQLite store, served by httptest.
 type apiHarness struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	store  *sqlite.Store
 	issuer *auth.LocalIssuer
@@ -70,13 +70,13 @@ type apiHarness struct {
 	rateLimit RateLimit
 }
 
-func newHarness(t *testing.T) *apiHarness { return newHarnessWith(t, false) }
+func newHarness(t testing.TB) *apiHarness { return newHarnessWith(t, false) }
 
 // newFullHarness is the API over the real SQLite store, the sealing codec
 // and the projection runtime with every view: what iupd serve runs.
-func newFullHarness(t *testing.T) *apiHarness { return newHarnessWith(t, true) }
+func newFullHarness(t testing.TB) *apiHarness { return newHarnessWith(t, true) }
 
-func newHarnessWith(t *testing.T, full bool) *apiHarness {
+func newHarnessWith(t testing.TB, full bool) *apiHarness {
 	t.Helper()
 	h := &apiHarness{t: t, dir: t.TempDir(), clock: &testClock{}, authClock: &testClock{now: time.Now()}, full: full}
 	h.clock.Day("2025-09-01")

@@ -29,7 +29,7 @@ type readSide struct {
 	fwd    chan error
 }
 
-func startReadSide(t *testing.T, dir string, store *sqlite.Store) *readSide {
+func startReadSide(t testing.TB, dir string, store *sqlite.Store) *readSide {
 	t.Helper()
 	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
 	if err != nil {
@@ -60,7 +60,7 @@ func startReadSide(t *testing.T, dir string, store *sqlite.Store) *readSide {
 	return rs
 }
 
-func (rs *readSide) close(t *testing.T) {
+func (rs *readSide) close(t testing.TB) {
 	rs.cancel()
 	<-rs.fwd
 	if err := rs.rt.Wait(); err != nil && err != context.Canceled {
