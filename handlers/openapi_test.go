@@ -2,16 +2,25 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/gorilla/mux"
+
+	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/handlers/export"
+	"github.com/iup-platform/iup/projections/views/audit"
+	"github.com/iup-platform/iup/projections/views/home"
+	"github.com/iup-platform/iup/projections/views/staff"
 )
 
 func loadOpenAPI(t *testing.T) *openapi3.T {
@@ -149,4 +158,188 @@ var readRoutesWithSchemas = []string{
 	"/plans/{plan_id}", "/plans/{plan_id}/history", "/assessments/{round_id}/entries/{student_id}",
 	"/assessments/{round_id}/entries/{student_id}/history", "/conferences/{conference_id}",
 	"/conferences/{conference_id}/history", "/access-log", "/students/{student_id}/export",
+}
+
+// The reads' schemas are the Go types they encode: every JSON field of the
+// type is a property (required unless omitempty can drop it), nothing else
+// is, the kinds agree, and null is allowed exactly where the type can
+// produce it. A field added to a view without the document fails here even
+// before a test reads it.
+func TestOpenAPIReadSchemasFollowTheGoTypes(t *testing.T) {
+	doc := loadOpenAPI(t)
+	type guardianChild struct { // the element of guardianChildren's answer
+		StudentID string     `json:"student_id"`
+		Protected bool       `json:"protected"`
+		Home      home.Child `json:"home"`
+	}
+	c := schemaCheck{t: t, seen: map[string]bool{}}
+	for name, v := range map[string]any{
+		"StaffMentorOverviewDoc": staff.MentorOverviewDoc{}, "StaffCourseViewDoc": staff.CourseViewDoc{},
+		"StaffSchoolListsDoc": staff.SchoolListsDoc{}, "HomeChild": home.Child{}, "HomeSnapshot": home.Snapshot{},
+		"HomeRecord": home.Record{}, "AuditEntry": audit.Entry{}, "PlanAt": PlanAt{}, "EntryAt": EntryAt{},
+		"ConferenceAt": ConferenceAt{}, "HistoryRevision": Revision{}, "AccessEntry": AccessEntry{},
+		"ExportRecord": export.Record{}, "GuardianChild": guardianChild{},
+	} {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Errorf("openapi.json has no schema %s", name)
+			continue
+		}
+		c.check(name, ref.Value, reflect.TypeOf(v), false)
+	}
+	if len(c.seen) < 30 {
+		t.Fatalf("only %d struct types compared", len(c.seen))
+	}
+}
+
+type schemaCheck struct {
+	t    *testing.T
+	seen map[string]bool // struct types already compared, by type and place
+}
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	dateType = reflect.TypeOf(domain.Date{})
+	rawType  = reflect.TypeOf(json.RawMessage{})
+)
+
+// check compares schema s at path with Go type typ; null says whether the
+// encoding of typ can be null there.
+func (c schemaCheck) check(path string, s *openapi3.Schema, typ reflect.Type, null bool) {
+	t := c.t
+	if typ.Kind() == reflect.Pointer {
+		c.check(path, s, typ.Elem(), null)
+		return
+	}
+	if len(s.AnyOf) == 2 && s.AnyOf[1].Value.Type.Is("null") { // a $ref or null
+		if !null {
+			t.Errorf("%s allows null, %s never encodes as null", path, typ)
+		}
+		c.check(path, s.AnyOf[0].Value, typ, false)
+		return
+	}
+	want := map[reflect.Kind]string{reflect.String: "string", reflect.Bool: "boolean", reflect.Int: "integer",
+		reflect.Int64: "integer", reflect.Uint64: "integer", reflect.Float64: "number", reflect.Slice: "array",
+		reflect.Map: "object", reflect.Struct: "object"}[typ.Kind()]
+	switch typ {
+	case rawType:
+		if !s.Type.IsEmpty() {
+			t.Errorf("%s: raw JSON, want any value, got %v", path, s.Type.Slice())
+		}
+		return
+	case timeType:
+		want = "string"
+		if s.Format != "date-time" {
+			t.Errorf("%s: a time, want format date-time", path)
+		}
+	case dateType:
+		want, null = "string", true // domain.Date encodes unset as null
+		if s.Format != "date" {
+			t.Errorf("%s: a date, want format date", path)
+		}
+	}
+	if typ.Kind() == reflect.Slice || typ.Kind() == reflect.Map {
+		null = true // a nil slice or map encodes as null
+	}
+	if want == "" {
+		t.Errorf("%s: Go type %s has no schema rule in this test", path, typ)
+		return
+	}
+	if !s.Type.Includes(want) || s.Type.IncludesNull() != null || len(s.Type.Slice()) != 1+btoi(null) {
+		t.Errorf("%s: type %v, Go type %s wants %s (null %v)", path, s.Type.Slice(), typ, want, null)
+	}
+	switch {
+	case typ.Kind() == reflect.Slice && typ != rawType:
+		c.check(path+"[]", s.Items.Value, typ.Elem(), false)
+	case typ.Kind() == reflect.Map:
+		if s.AdditionalProperties.Schema == nil {
+			t.Errorf("%s: a map, want additionalProperties with the value's schema", path)
+			return
+		}
+		c.check(path+"{}", s.AdditionalProperties.Schema.Value, typ.Elem(), false)
+	case typ.Kind() == reflect.Struct && typ != timeType && typ != dateType:
+		c.checkStruct(path, s, typ)
+	}
+}
+
+func (c schemaCheck) checkStruct(path string, s *openapi3.Schema, typ reflect.Type) {
+	if key := typ.String() + "@" + path; c.seen[key] {
+		return
+	} else {
+		c.seen[key] = true
+	}
+	t := c.t
+	if s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has {
+		t.Errorf("%s: %s has only its fields, want additionalProperties false", path, typ)
+	}
+	props := map[string]bool{}
+	for name := range s.Properties {
+		props[name] = true
+	}
+	required := map[string]bool{}
+	for _, r := range s.Required {
+		required[r] = true
+	}
+	var walk func(typ reflect.Type)
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+				walk(f.Type) // embedded: its fields are inlined
+				continue
+			}
+			if !f.IsExported() {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			p := path + "." + name
+			ref, ok := s.Properties[name]
+			if !ok {
+				t.Errorf("%s: Go field %s.%s is not in the schema", p, typ, f.Name)
+				continue
+			}
+			delete(props, name)
+			// omitempty drops empty values but never a struct.
+			omit := strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Struct
+			if required[name] == omit {
+				t.Errorf("%s: required %v, but omitempty %v", p, required[name], omit)
+			}
+			null := f.Type.Kind() == reflect.Pointer && !omit
+			if omit && (f.Type.Kind() == reflect.Slice || f.Type.Kind() == reflect.Map) {
+				c.checkOmitted(p, ref.Value, f.Type)
+				continue
+			}
+			c.check(p, ref.Value, f.Type, null)
+		}
+	}
+	walk(typ)
+	for name := range props {
+		t.Errorf("%s.%s: in the schema, not in Go type %s", path, name, typ)
+	}
+}
+
+// checkOmitted: an omitempty slice or map is absent when empty, never null.
+func (c schemaCheck) checkOmitted(path string, s *openapi3.Schema, typ reflect.Type) {
+	want := map[reflect.Kind]string{reflect.Slice: "array", reflect.Map: "object"}[typ.Kind()]
+	if !s.Type.Is(want) {
+		c.t.Errorf("%s: type %v, want %s (omitted when empty, never null)", path, s.Type.Slice(), want)
+	}
+	if typ.Kind() == reflect.Slice {
+		c.check(path+"[]", s.Items.Value, typ.Elem(), false)
+	} else {
+		c.check(path+"{}", s.AdditionalProperties.Schema.Value, typ.Elem(), false)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
