@@ -123,7 +123,7 @@ func (p *projector) applyOne(ctx context.Context, o *projections.Overlay, e *ent
 			}
 		}
 		if !e.decoded || attempt > 0 && err != nil {
-			env, err = p.rt.decode(ctx, e.rec)
+			env, err = p.rt.decodeRecent(ctx, e.rec, attempt > 0)
 		}
 		if err != nil {
 			continue

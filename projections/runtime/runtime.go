@@ -74,6 +74,7 @@ type Config struct {
 type Runtime struct {
 	cfg        Config
 	decoder    *eventstore.DomainLog
+	recent     *recent // the live path's last decoded events
 	metrics    *metrics
 	log        *slog.Logger
 	projectors map[string]*projector
@@ -133,7 +134,7 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r := &Runtime{
-		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), metrics: m,
+		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), recent: newRecent(), metrics: m,
 		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{},
 		ready: make(chan struct{}),
 	}
