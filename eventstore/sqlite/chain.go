@@ -15,7 +15,7 @@ var _ eventstore.DigestRecorder = (*Store)(nil)
 // at position at, for the verifier to compare its recomputation with.
 func (s *Store) RecordedDigest(ctx context.Context, at eventstore.Position) (string, error) {
 	var chain string
-	err := s.reader.QueryRowContext(ctx, `SELECT chain FROM events WHERE position = ?`, int64(at.Commit)).Scan(&chain)
+	err := s.read.digestAt.QueryRowContext(ctx, int64(at.Commit)).Scan(&chain)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("sqlite event store: no event at position %s", at)
 	}

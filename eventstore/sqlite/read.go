@@ -21,34 +21,62 @@ const (
 )
 
 // ReadStream reads one stream; see eventstore.Store.
+//
+// A read from a given revision (every fold reads from 0) is one query: if it
+// finds events, the stream exists in that same snapshot. Only an empty result,
+// or a forward read from the end, asks for the stream's revision first, and
+// then reads as of it.
 func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
-	var last int64
-	err := s.reader.QueryRowContext(ctx, `SELECT revision FROM streams WHERE stream = ?`, stream).Scan(&last)
-	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("%w: %q", eventstore.ErrStreamNotFound, stream)
-	}
-	if err != nil {
-		return nil, readErr(ctx, err)
-	}
 	limit := int64(-1) // SQLite: no limit
 	if opts.Limit > 0 {
 		limit = int64(opts.Limit)
 	}
-	from := last
-	if !opts.FromEnd {
-		if opts.From > math.MaxInt64 {
-			if !opts.Backwards {
-				return []eventstore.RecordedEvent{}, nil
-			}
-		} else {
-			from = int64(opts.From)
+	if opts.From > math.MaxInt64 && !opts.FromEnd && !opts.Backwards {
+		// Past any revision: still an error for a missing stream.
+		if _, err := s.streamRevision(ctx, stream); err != nil {
+			return nil, err
+		}
+		return []eventstore.RecordedEvent{}, nil
+	}
+	from := int64(math.MaxInt64) // backwards from the end
+	if !opts.FromEnd && opts.From <= math.MaxInt64 {
+		from = int64(opts.From)
+	}
+	if opts.Backwards || !opts.FromEnd {
+		evs, err := s.readFrom(ctx, stream, from, limit, opts.Backwards)
+		if err != nil || len(evs) > 0 {
+			return evs, err
 		}
 	}
-	q := `SELECT ` + eventColumns + ` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`
-	if opts.Backwards {
-		q = `SELECT ` + eventColumns + ` FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+	last, err := s.streamRevision(ctx, stream)
+	if err != nil {
+		return nil, err
 	}
-	return s.query(ctx, q, stream, from, limit)
+	if opts.FromEnd && !opts.Backwards {
+		from = last
+	}
+	return s.readFrom(ctx, stream, from, limit, opts.Backwards)
+}
+
+// streamRevision is the revision of the stream's last event, or
+// ErrStreamNotFound.
+func (s *Store) streamRevision(ctx context.Context, stream string) (int64, error) {
+	var last int64
+	err := s.read.streamRev.QueryRowContext(ctx, stream).Scan(&last)
+	if err == sql.ErrNoRows {
+		return 0, fmt.Errorf("%w: %q", eventstore.ErrStreamNotFound, stream)
+	}
+	if err != nil {
+		return 0, readErr(ctx, err)
+	}
+	return last, nil
+}
+
+func (s *Store) readFrom(ctx context.Context, stream string, from, limit int64, backwards bool) ([]eventstore.RecordedEvent, error) {
+	if backwards {
+		return s.query(ctx, s.read.backward, stream, from, limit)
+	}
+	return s.query(ctx, s.read.forward, stream, from, limit)
 }
 
 // ReadAll reads the global log strictly after the given position.
@@ -56,12 +84,11 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if limit <= 0 {
 		limit = defaultReadLimit
 	}
-	return s.query(ctx, `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
-		afterRowid(after), limit)
+	return s.query(ctx, s.read.all, afterRowid(after), limit)
 }
 
-func (s *Store) query(ctx context.Context, q string, args ...any) ([]eventstore.RecordedEvent, error) {
-	rows, err := s.reader.QueryContext(ctx, q, args...)
+func (s *Store) query(ctx context.Context, stmt *sql.Stmt, args ...any) ([]eventstore.RecordedEvent, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, readErr(ctx, err)
 	}

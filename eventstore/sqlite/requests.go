@@ -6,22 +6,20 @@ import (
 	"github.com/iup-platform/iup/eventstore"
 )
 
+// idemLo and idemHi bound the indexed request ids ("idem:..."): see the
+// events_idempotency index.
+const idemLo, idemHi = "idem:", "idem;"
+
 // EventsByRequest returns the events of tenant whose metadata request id
 // starts with prefix, in log order. The API keeps an Idempotency-Key in the
 // request id of the events a keyed request wrote ("idem:..."); this is how a
 // retry after a restart finds them. Only such ids are indexed, so prefix
 // must start with "idem:".
 func (s *Store) EventsByRequest(ctx context.Context, tenant, prefix string) ([]eventstore.RecordedEvent, error) {
-	const lo, hi = "idem:", "idem;"
-	if len(prefix) < len(lo) || prefix[:len(lo)] != lo {
+	if len(prefix) < len(idemLo) || prefix[:len(idemLo)] != idemLo {
 		return nil, nil
 	}
-	// The range form (>= prefix, < prefix+0xFF) uses the partial index; the
-	// repeated bounds let SQLite see the index's WHERE clause is implied.
-	evs, err := s.query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE json_extract(metadata, '$.request_id') >= ? AND json_extract(metadata, '$.request_id') < ?
-		  AND json_extract(metadata, '$.request_id') >= '`+lo+`' AND json_extract(metadata, '$.request_id') < '`+hi+`'
-		ORDER BY position`, prefix, prefix+"\xff")
+	evs, err := s.query(ctx, s.read.byRequest, prefix, prefix+"\xff")
 	if err != nil {
 		return nil, err
 	}

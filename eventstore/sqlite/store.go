@@ -33,6 +33,7 @@ type Store struct {
 
 	writer *sql.DB // exactly one connection, used only by the writer goroutine
 	reader *sql.DB // WAL readers: see a committed prefix, never block the writer
+	read   readStmts
 
 	// mu guards closed; Append holds it shared while handing a request to
 	// the writer, so Close (exclusive) knows no request can arrive later.
@@ -112,12 +113,19 @@ func Open(path string, opts ...Option) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(cfg.readConns)
 	reader.SetMaxIdleConns(cfg.readConns)
+	read, err := prepareReads(reader)
+	if err != nil {
+		_ = reader.Close()
+		_ = writer.Close()
+		return nil, err
+	}
 
 	s := &Store{
 		clock:    cfg.clock,
 		maxBatch: cfg.maxBatch,
 		writer:   writer,
 		reader:   reader,
+		read:     read,
 		reqs:     make(chan *appendRequest, cfg.maxBatch),
 		probes:   make(chan probe),
 		done:     make(chan struct{}),
@@ -128,6 +136,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	s.notify.Store(&ch)
 	w, err := newWriter(s)
 	if err != nil {
+		_ = read.close()
 		_ = reader.Close()
 		_ = writer.Close()
 		return nil, err
@@ -211,7 +220,7 @@ func (s *Store) onWriter(ctx context.Context, fn func(*writer) error) error {
 // readers see, also when another process appends to the same file.
 func (s *Store) HeadPosition(ctx context.Context) (eventstore.Position, error) {
 	var head sql.NullInt64
-	if err := s.reader.QueryRowContext(ctx, `SELECT max(position) FROM events`).Scan(&head); err != nil {
+	if err := s.read.head.QueryRowContext(ctx).Scan(&head); err != nil {
 		return eventstore.Start, readErr(ctx, err)
 	}
 	return toPosition(head.Int64), nil
@@ -230,7 +239,7 @@ func (s *Store) Close() error {
 	close(s.done)
 	s.mu.Unlock()
 	<-s.stopped
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.read.close(), s.reader.Close(), s.writer.Close())
 }
 
 var errClosed = fmt.Errorf("sqlite event store: %w: closed", eventstore.ErrUnavailable)
