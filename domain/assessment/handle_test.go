@@ -2,6 +2,7 @@ package assessment
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/domaintest"
 	"github.com/iup-platform/iup/domain/roster"
 )
 
@@ -176,6 +178,63 @@ func TestBulkSetLevels(t *testing.T) {
 			t.Fatalf("want invalid, got %v", err)
 		}
 	})
+}
+
+func TestBulkSetLevelsWritesStudentsConcurrently(t *testing.T) {
+	ctx := context.Background()
+	t.Run("the students' entries are appended at the same time, so the store can commit them together", func(t *testing.T) {
+		mem := world(t)
+		openRound(t, mem, "r1", "ma-7a", "tea-1")
+		// One after the other, the first append would wait for the second
+		// until the barrier gives up.
+		log := newBarrierLog(mem, 2, func(s string) bool { return strings.HasPrefix(s, entryCategory+"-") })
+		rs, err := SetLevels(ctx, log, BulkSetLevel{Meta: teacher("tea-1"), RoundID: "r1", Level: "C", StudentIDs: []string{"s1", "s2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 2 || rs[0].StudentID != "s1" || rs[0].Outcome != OutcomeOK || rs[1].StudentID != "s2" || rs[1].Outcome != OutcomeOK {
+			t.Fatalf("results = %+v", rs)
+		}
+	})
+	t.Run("a student named twice is set once, then reported unchanged, in the order given", func(t *testing.T) {
+		mem := world(t)
+		openRound(t, mem, "r1", "ma-7a", "tea-1")
+		rs, err := SetLevels(ctx, mem, BulkSetLevel{Meta: teacher("tea-1"), RoundID: "r1", Level: "C", StudentIDs: []string{"s1", "s2", "s1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Outcome{OutcomeOK, OutcomeOK, OutcomeUnchanged}
+		for i, r := range rs {
+			if r.Outcome != want[i] || r.StudentID != []string{"s1", "s2", "s1"}[i] {
+				t.Fatalf("results = %+v, want outcomes %v", rs, want)
+			}
+		}
+		if n := len(mem.Stream(EntryStream("t1", "r1", "s1"))); n != 1 {
+			t.Fatalf("entry of s1 has %d events, want 1", n)
+		}
+	})
+	t.Run("a storage error on one student ends the command with that error", func(t *testing.T) {
+		mem := world(t)
+		openRound(t, mem, "r1", "ma-7a", "tea-1")
+		log := failingAppends{MemLog: mem, stream: EntryStream("t1", "r1", "s2")}
+		_, err := SetLevels(ctx, log, BulkSetLevel{Meta: teacher("tea-1"), RoundID: "r1", Level: "C", StudentIDs: []string{"s1", "s2"}})
+		if !errors.Is(err, errDown) {
+			t.Fatalf("want the store's error, got %v", err)
+		}
+	})
+}
+
+// failingAppends fails every append to one stream, as a full disk would.
+type failingAppends struct {
+	*domaintest.MemLog
+	stream string
+}
+
+func (f failingAppends) Append(ctx context.Context, stream string, expected domain.Version, meta domain.Meta, events []domain.Event) (domain.Appended, error) {
+	if stream == f.stream {
+		return domain.Appended{}, errDown
+	}
+	return f.MemLog.Append(ctx, stream, expected, meta, events)
 }
 
 func TestConcurrentWrites(t *testing.T) {
