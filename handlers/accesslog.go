@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/handlers/policy"
 )
 
@@ -41,7 +42,16 @@ type AccessLogOptions struct {
 	Batch    int           // flush after this many entries (default 256)
 	Interval time.Duration // or after this long (default 200ms)
 	Buffer   int           // entries queued before a read waits (default 8192)
+	// Wait is how long a read waits for room in a full queue before it
+	// fails with 503 rather than being served unlogged (default 1s).
+	Wait time.Duration
 }
+
+// ErrAccessLogFull is a read refused because the access log's queue stayed
+// full for the whole wait: the writer cannot keep up, and a read is never
+// served without its entry. It answers 503 (it wraps
+// eventstore.ErrUnavailable). See docs/decisions.md §16.
+var ErrAccessLogFull = fmt.Errorf("read access log: queue full: %w", eventstore.ErrUnavailable)
 
 // AccessLog batches entries to its sink off the request path: a read only
 // queues its entry; a writer goroutine flushes every Batch entries or
@@ -74,21 +84,46 @@ func NewAccessLog(sink AccessSink, logger *slog.Logger, o AccessLogOptions) *Acc
 	if o.Buffer <= 0 {
 		o.Buffer = 8192
 	}
+	if o.Wait <= 0 {
+		o.Wait = time.Second
+	}
 	l := &AccessLog{sink: sink, logger: logger, opts: o, in: make(chan accessItem, o.Buffer), done: make(chan struct{})}
 	go l.run()
 	return l
 }
 
-// Record queues one entry. It blocks only when the queue is full: a read
-// is never served without its log entry.
-func (l *AccessLog) Record(e AccessEntry) {
+// Record queues one entry, waiting at most the log's Wait for room.
+func (l *AccessLog) Record(e AccessEntry) error {
+	return l.RecordBy(e, time.Now().Add(l.opts.Wait))
+}
+
+// RecordBy queues one entry, waiting for room in a full queue until
+// deadline at the latest; then it gives up with ErrAccessLogFull, so the
+// read fails rather than being served without its entry.
+func (l *AccessLog) RecordBy(e AccessEntry, deadline time.Time) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		l.logger.Error("read access after the access log closed", "what", e.What)
-		return
+		return fmt.Errorf("read access log: closed: %w", eventstore.ErrUnavailable)
 	}
-	l.in <- accessItem{entry: e}
+	select {
+	case l.in <- accessItem{entry: e}:
+		return nil
+	default:
+	}
+	wait := time.Until(deadline)
+	if wait <= 0 {
+		return ErrAccessLogFull
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case l.in <- accessItem{entry: e}:
+		return nil
+	case <-t.C:
+		return ErrAccessLogFull
+	}
 }
 
 // Flush writes everything queued so far.
@@ -163,11 +198,20 @@ func (l *AccessLog) run() {
 	}
 }
 
-// logRead records that the caller read a student's record.
+// logRead records that the caller read a student's record. A read that
+// logs many students (a mentor overview logs each mentee) shares one wait
+// for room in the queue; once an entry could not be queued the read fails
+// (runRead returns q.logErr) and the rest are not tried.
 func (a *API) logRead(q *query, what, object, studentID string) {
+	if q.logErr != nil {
+		return
+	}
+	if q.logBy.IsZero() {
+		q.logBy = time.Now().Add(a.reads.access.opts.Wait)
+	}
 	p := principal(q.r)
-	a.reads.access.Record(AccessEntry{Tenant: p.Tenant, At: q.Now, ActorID: p.Subject, Role: p.Role,
-		What: what, Object: object, StudentID: studentID, RequestID: q.r.Header.Get(RequestIDHeader)})
+	q.logErr = a.reads.access.RecordBy(AccessEntry{Tenant: p.Tenant, At: q.Now, ActorID: p.Subject, Role: p.Role,
+		What: what, Object: object, StudentID: studentID, RequestID: q.r.Header.Get(RequestIDHeader)}, q.logBy)
 }
 
 // accessLogRead serves GET /v1/access-log?student=: admins only.

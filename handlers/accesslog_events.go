@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -85,9 +86,15 @@ func AccessStream(tenant, student string) string {
 	return "access/" + url.PathEscape(tenant) + "/" + url.PathEscape(student)
 }
 
-// Append writes one event per student of the batch. A student whose write
-// fails (their key destroyed by a culling a moment ago, say) does not stop
-// the others; the errors are joined.
+// appendParallel bounds the appends of one batch in flight at once.
+const appendParallel = 64
+
+// Append writes one event per student of the batch. The students' events
+// are sealed and appended concurrently, so the embedded store's group
+// commit writes the batch in one or a few transactions (one fsync each)
+// rather than one per student, and KurrentDB gets them pipelined. A
+// student whose write fails (their key destroyed by a culling a moment
+// ago, say) does not stop the others; the errors are joined.
 func (s *EventAccessSink) Append(ctx context.Context, es []AccessEntry) error {
 	type key struct{ tenant, student string }
 	groups := map[key][]accessRecord{}
@@ -100,12 +107,17 @@ func (s *EventAccessSink) Append(ctx context.Context, es []AccessEntry) error {
 		groups[k] = append(groups[k], accessRecord{At: e.At.UTC(), ActorID: e.ActorID, Role: e.Role, What: e.What,
 			Object: e.Object, RequestID: e.RequestID, OnBehalfOf: e.OnBehalfOf})
 	}
-	var errs []error
-	for _, k := range order {
-		if err := s.appendOne(ctx, k.tenant, AccessRead{StudentID: k.student, Entries: groups[k]}); err != nil {
-			errs = append(errs, err)
-		}
+	errs := make([]error, len(order))
+	sem := make(chan struct{}, appendParallel)
+	var wg sync.WaitGroup
+	for i, k := range order {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = s.appendOne(ctx, k.tenant, AccessRead{StudentID: k.student, Entries: groups[k]})
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

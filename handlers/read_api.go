@@ -91,6 +91,9 @@ type query struct {
 	a   *API
 	Day domain.Date // today in the organiser's time zone: relations are judged on it
 	Now time.Time
+
+	logBy  time.Time // until when logRead may wait for room in the access log
+	logErr error     // an access-log entry that could not be queued fails the read
 }
 
 // Var is a path parameter, checked to be an opaque id.
@@ -135,7 +138,12 @@ func (a *API) runRead(q *query, fn readFunc) (any, error) {
 		return nil, fmt.Errorf("organiser's day: %w", err)
 	}
 	q.Day = day
-	return fn(ctx, q)
+	body, err := fn(ctx, q)
+	if err == nil && q.logErr != nil {
+		// Never serve a read whose access-log entry was not taken.
+		return nil, q.logErr
+	}
+	return body, err
 }
 
 // waitFor waits, bounded by the API's read wait, until view has applied the
