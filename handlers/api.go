@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/handlers/auth"
 )
@@ -66,6 +67,10 @@ type APIConfig struct {
 	AccessLog AccessSink
 	// RateLimit is each caller's request budget; the zero value is no limit.
 	RateLimit RateLimit
+	// Keys destroys data keys for a lawful erasure (the keyring, wrapped so
+	// each destruction is in the cull register). Nil: erasure through the
+	// API is refused with 503 and `iupd erase` is the way.
+	Keys retention.KeyDestroyer
 }
 
 // API serves /v1: the commands (write pipeline in write.go) and the reads.
@@ -84,6 +89,7 @@ type API struct {
 	keys     keyLocks
 	reads    *reads          // the read side: policy, access log, SSE (read_api.go)
 	limiter  *subjectLimiter // nil: no rate limit
+	shredder retention.KeyDestroyer
 }
 
 // NewAPI checks and wires the dependencies.
@@ -110,7 +116,7 @@ func NewAPI(c APIConfig) (*API, error) {
 	}
 	a := &API{log: c.Log, streams: c.Streams, requests: c.Requests, views: c.Views, waiter: c.Waiter,
 		authn: c.Authenticator, tokens: c.Tokens, now: c.Clock, logger: c.Logger,
-		maxBody: c.MaxBody, readWait: c.ReadWait}
+		maxBody: c.MaxBody, readWait: c.ReadWait, shredder: c.Keys}
 	if a.maxBody <= 0 {
 		a.maxBody = DefaultMaxBody
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers/auth"
 )
@@ -111,9 +112,13 @@ func (h *apiHarness) start() {
 		h.read = startReadSide(t, h.dir, h.store)
 		h.codec, views, waiter = h.read.codec, h.read, h.read
 	}
-	api, err := NewAPI(APIConfig{Log: eventstore.NewDomainLog(h.store, h.codec),
+	cfg := APIConfig{Log: eventstore.NewDomainLog(h.store, h.codec),
 		Streams: h.store, Requests: h.store, Views: views, Waiter: waiter, Authenticator: verifier,
-		Tokens: h.tokens, Clock: h.clock.Now, Logger: slog.New(slog.DiscardHandler), RateLimit: h.rateLimit})
+		Tokens: h.tokens, Clock: h.clock.Now, Logger: slog.New(slog.DiscardHandler), RateLimit: h.rateLimit}
+	if sealing, ok := h.codec.(*shred.Codec); ok {
+		cfg.Keys = sealing.Keyring() // as iupd serve: erasure destroys keys
+	}
+	api, err := NewAPI(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,6 +119,9 @@ var writeMatrix = map[string]string{
 	// Risk signals: the student's mentor or teachers.
 	"PUT /v1/students/{student_id}/risk-signals/{subject}":           "ADAADD",
 	"POST /v1/students/{student_id}/risk-signals/{subject}/withdraw": "ADAADD",
+	// Retention: the organiser's admins only (gallring is the huvudman's).
+	"PUT /v1/retention/schedule": "ADDDDD", "POST /v1/students/{student_id}/holds": "ADDDDD",
+	"POST /v1/students/{student_id}/holds/lift": "ADDDDD", "POST /v1/students/{student_id}/erasure": "ADDDDD",
 }
 
 // matrixWorld adds to readWorld: a held talk for s1, guardians g4 (custody

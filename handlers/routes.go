@@ -130,6 +130,12 @@ func (a *API) commandRoutes(r *mux.Router) {
 	// Risk of not reaching the knowledge requirements.
 	put("/students/{student_id}/risk-signals/{subject}", a.riskCmd(markRisk))
 	post("/students/{student_id}/risk-signals/{subject}/withdraw", a.riskCmd(withdrawRisk))
+
+	// Retention (gallring): the organiser's schedule, holds, lawful erasure.
+	put("/retention/schedule", a.setRetentionSchedule)
+	post("/students/{student_id}/holds", a.retentionCmd(placeHold))
+	post("/students/{student_id}/holds/lift", a.retentionCmd(liftHold))
+	post("/students/{student_id}/erasure", a.eraseStudent)
 }
 
 // readRoutes is the table of the reads (views, time travel, history, SSE),

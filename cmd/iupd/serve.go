@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers"
 	"github.com/iup-platform/iup/handlers/auth"
@@ -186,12 +187,18 @@ func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests hand
 	if err != nil {
 		return fail(err)
 	}
-	api, err := handlers.NewAPI(handlers.APIConfig{
+	cfg := handlers.APIConfig{
 		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
 		Views: views, Waiter: waiter, Authenticator: verifier,
 		Tokens: tokens, Clock: time.Now, Logger: m.Logger, AccessLog: access,
 		RateLimit: handlers.RateLimit{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst},
-	})
+	}
+	// A lawful erasure destroys keys through the same keyring the codec
+	// reads with, so this node forgets them at once.
+	if sealing, ok := codec.(*shred.Codec); ok {
+		cfg.Keys = sealing.Keyring()
+	}
+	api, err := handlers.NewAPI(cfg)
 	if err != nil {
 		return fail(err)
 	}

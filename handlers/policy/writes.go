@@ -24,6 +24,10 @@ var (
 // everyone, so a new route cannot open by accident.
 var writeRoles = map[string][]domain.Role{
 	"PUT /v1/organiser/settings":                         adminOnly,
+	"PUT /v1/retention/schedule":                         adminOnly,
+	"POST /v1/students/{student_id}/holds":               adminOnly,
+	"POST /v1/students/{student_id}/holds/lift":          adminOnly,
+	"POST /v1/students/{student_id}/erasure":             adminOnly,
 	"PUT /v1/subjects/{code}":                            adminOnly,
 	"DELETE /v1/subjects/{code}":                         adminOnly,
 	"POST /v1/schools":                                   adminOnly,
