@@ -67,3 +67,9 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+// clone copies p, so a caller changing its Roles cannot change a cached one.
+func (p Principal) clone() Principal {
+	p.Roles = slices.Clone(p.Roles)
+	return p
+}

@@ -2,10 +2,13 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -45,14 +48,41 @@ type VerifierConfig struct {
 	Algorithms []string         // DefaultAlgorithms when empty
 	Clock      func() time.Time // time.Now when nil
 	Skew       time.Duration    // tolerated clock skew for exp and nbf
+	// CacheSize bounds the verified tokens remembered, least recently used
+	// first out (DefaultCacheSize when 0; negative: no cache).
+	CacheSize int
+	// CacheMaxAge is the longest a verified token is trusted without its
+	// signature being checked again (DefaultCacheMaxAge when 0): a key
+	// withdrawn from the issuer's JWKS stops being accepted within it.
+	CacheMaxAge time.Duration
 }
+
+// Defaults of the verified-token cache.
+const (
+	DefaultCacheSize   = 10000
+	DefaultCacheMaxAge = 5 * time.Minute
+)
 
 // Verifier checks OIDC access tokens: signature by a key of the issuer's
 // JWKS (kid required), an allowed algorithm, issuer, audience, expiry and
 // not-before; then reads sub, tenant and roles.
+//
+// A verified token is remembered (by the SHA-256 of its string, never the
+// token itself) with its principal, exp and nbf, so a client's next
+// request skips the signature check, which was a third of a read's CPU.
+// A remembered token is still checked against the clock every time, and
+// is forgotten at its exp or after CacheMaxAge, whichever comes first.
 type Verifier struct {
-	cfg  VerifierConfig
-	algs []jwa.SignatureAlgorithm
+	cfg   VerifierConfig
+	algs  []jwa.SignatureAlgorithm
+	cache *lru.Cache[[sha256.Size]byte, verified] // nil: no cache
+}
+
+// verified is a token that passed every check, as remembered.
+type verified struct {
+	p        Principal
+	exp, nbf time.Time // nbf zero when the token has none
+	until    time.Time // verify again after this (CacheMaxAge)
 }
 
 // NewVerifier checks cfg.
@@ -66,7 +96,20 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.CacheMaxAge <= 0 {
+		cfg.CacheMaxAge = DefaultCacheMaxAge
+	}
 	v := &Verifier{cfg: cfg}
+	if cfg.CacheSize > 0 {
+		c, err := lru.New[[sha256.Size]byte, verified](cfg.CacheSize)
+		if err != nil {
+			return nil, fmt.Errorf("auth: token cache: %w", err)
+		}
+		v.cache = c
+	}
 	for _, name := range cfg.Algorithms {
 		alg, ok := jwa.LookupSignatureAlgorithm(name)
 		if !ok || name == jwa.NoSignature().String() || slices.Contains([]string{"HS256", "HS384", "HS512"}, name) {
@@ -103,20 +146,49 @@ func Reason(err error) string {
 // Authenticate verifies token and returns its principal (Role unset: the
 // caller picks it with Acting).
 func (v *Verifier) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if v.cache == nil {
+		p, _, err := v.verify(ctx, token)
+		return p, err
+	}
+	key := sha256.Sum256([]byte(token))
+	now := v.cfg.Clock()
+	if c, ok := v.cache.Get(key); ok {
+		switch {
+		case !now.Before(c.exp.Add(v.cfg.Skew)):
+			v.cache.Remove(key)
+			return Principal{}, ErrExpired
+		case !c.nbf.IsZero() && now.Before(c.nbf.Add(-v.cfg.Skew)):
+			return Principal{}, ErrNotYetValid
+		case now.Before(c.until):
+			return c.p.clone(), nil
+		}
+		v.cache.Remove(key) // trusted long enough: check the signature again
+	}
+	p, c, err := v.verify(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	c.until = now.Add(v.cfg.CacheMaxAge)
+	v.cache.Add(key, c)
+	return p.clone(), nil
+}
+
+// verify checks the token in full.
+func (v *Verifier) verify(ctx context.Context, token string) (Principal, verified, error) {
 	raw := []byte(token)
 	// The algorithm is checked before any key is tried: "none" and HMAC
 	// with a public key never get near the verifier.
 	msg, err := jws.Parse(raw, jws.WithCompact())
 	if err != nil || len(msg.Signatures()) != 1 {
-		return Principal{}, ErrMalformed
+		return Principal{}, verified{}, ErrMalformed
 	}
 	alg, ok := msg.Signatures()[0].ProtectedHeaders().Algorithm()
 	if !ok || !slices.Contains(v.algs, alg) {
-		return Principal{}, ErrAlgorithm
+		return Principal{}, verified{}, ErrAlgorithm
 	}
 	keys, err := v.cfg.Keys.Keys(ctx)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %w", ErrKeysNotReady, err)
+		return Principal{}, verified{}, fmt.Errorf("%w: %w", ErrKeysNotReady, err)
 	}
 	tok, err := jwt.Parse(raw,
 		jwt.WithKeySet(keys, jws.WithInferAlgorithmFromKey(true), jws.WithRequireKid(true)),
@@ -128,9 +200,15 @@ func (v *Verifier) Authenticate(ctx context.Context, token string) (Principal, e
 		jwt.WithAcceptableSkew(v.cfg.Skew),
 	)
 	if err != nil {
-		return Principal{}, classify(err)
+		return Principal{}, verified{}, classify(err)
 	}
-	return principalOf(tok)
+	p, err := principalOf(tok)
+	if err != nil {
+		return Principal{}, verified{}, err
+	}
+	exp, _ := tok.Expiration() // required above
+	nbf, _ := tok.NotBefore()
+	return p, verified{p: p, exp: exp, nbf: nbf}, nil
 }
 
 func classify(err error) error {
