@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/domain/roster"
@@ -24,9 +25,23 @@ const StaleHeader = "IUP-Stale"
 
 // reads is the read side's state in the API.
 type reads struct {
-	policy *policy.Policy
-	access *AccessLog
-	feed   *feed // SSE (sse.go); nil when the store cannot be followed
+	policy  *policy.Policy
+	access  *AccessLog
+	feed    *feed // SSE (sse.go); nil when the store cannot be followed
+	zones   *lru.Cache[string, zone]
+	zoneTTL time.Duration
+}
+
+// zoneTTL is how long a read trusts an organiser's time zone without
+// folding its stream again: a changed time zone moves "today" for reads
+// within this long (commands fold the stream themselves). See
+// docs/decisions.md §16.
+const defaultZoneTTL = 5 * time.Second
+
+// zone is an organiser's time zone as last folded.
+type zone struct {
+	loc   *time.Location
+	until time.Time
 }
 
 func (a *API) initReads(c APIConfig) error {
@@ -38,7 +53,11 @@ func (a *API) initReads(c APIConfig) error {
 	if sink == nil {
 		sink = NewMemoryAccessSink()
 	}
-	a.reads = &reads{policy: pol, access: NewAccessLog(sink, c.Logger, AccessLogOptions{})}
+	zones, err := lru.New[string, zone](4096)
+	if err != nil {
+		return fmt.Errorf("time zone cache: %w", err)
+	}
+	a.reads = &reads{policy: pol, access: NewAccessLog(sink, c.Logger, AccessLogOptions{}), zones: zones, zoneTTL: defaultZoneTTL}
 	a.reads.feed = newFeed(a)
 	return nil
 }
@@ -133,17 +152,36 @@ func (a *API) read(fn readFunc) http.HandlerFunc {
 
 func (a *API) runRead(q *query, fn readFunc) (any, error) {
 	ctx := q.r.Context()
-	day, _, err := setup.Today(ctx, a.log, q.Tenant(), q.Now)
+	loc, err := a.organiserZone(ctx, q.Tenant())
 	if err != nil {
 		return nil, fmt.Errorf("organiser's day: %w", err)
 	}
-	q.Day = day
+	q.Day = domain.DateOf(q.Now, loc)
 	body, err := fn(ctx, q)
 	if err == nil && q.logErr != nil {
 		// Never serve a read whose access-log entry was not taken.
 		return nil, q.logErr
 	}
 	return body, err
+}
+
+// organiserZone is the organiser's time zone, folded from its stream at
+// most every zoneTTL (it was 7-9% of a read's CPU folded on every read).
+// An organiser not yet set up is not remembered: its setup applies at once.
+func (a *API) organiserZone(ctx context.Context, tenant string) (*time.Location, error) {
+	now := time.Now()
+	if z, ok := a.reads.zones.Get(tenant); ok && now.Before(z.until) {
+		return z.loc, nil
+	}
+	o, v, err := setup.LoadOrganiser(ctx, a.log, tenant)
+	if err != nil {
+		return nil, err
+	}
+	loc := o.Location()
+	if v != domain.NoStream {
+		a.reads.zones.Add(tenant, zone{loc: loc, until: now.Add(a.reads.zoneTTL)})
+	}
+	return loc, nil
 }
 
 // waitFor waits, bounded by the API's read wait, until view has applied the
