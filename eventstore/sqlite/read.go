@@ -42,8 +42,16 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if !opts.FromEnd && opts.From <= math.MaxInt64 {
 		from = int64(opts.From)
 	}
+	if !opts.Backwards && !opts.FromEnd {
+		if evs, ok, err := s.readCached(ctx, stream, from, limit); ok || err != nil {
+			return evs, err
+		}
+	}
 	if opts.Backwards || !opts.FromEnd {
 		evs, err := s.readFrom(ctx, stream, from, limit, opts.Backwards)
+		if err == nil && from == 0 && !opts.Backwards {
+			s.cache.extend(stream, nil, evs)
+		}
 		if err != nil || len(evs) > 0 {
 			return evs, err
 		}
@@ -56,6 +64,30 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		from = last
 	}
 	return s.readFrom(ctx, stream, from, limit, opts.Backwards)
+}
+
+// readCached serves a forward read from the stream cache when it holds the
+// stream's start up to at least from: what the cache lacks is read from the
+// file and added. ok is false when the cache cannot help.
+func (s *Store) readCached(ctx context.Context, stream string, from, limit int64) (evs []eventstore.RecordedEvent, ok bool, err error) {
+	base := s.cache.prefix(stream)
+	end := int64(len(base))
+	if end == 0 || from > end {
+		return nil, false, nil
+	}
+	if limit >= 0 && from+limit <= end {
+		return copyEvents(base[from : from+limit]), true, nil // stored events never change
+	}
+	rest := int64(-1)
+	if limit >= 0 {
+		rest = from + limit - end
+	}
+	more, err := s.query(ctx, s.read.forward, stream, end, rest)
+	if err != nil {
+		return nil, true, err
+	}
+	s.cache.extend(stream, base, more)
+	return append(copyEvents(base[from:]), more...), true, nil
 }
 
 // streamRevision is the revision of the stream's last event, or

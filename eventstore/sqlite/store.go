@@ -34,6 +34,7 @@ type Store struct {
 	writer *sql.DB // exactly one connection, used only by the writer goroutine
 	reader *sql.DB // WAL readers: see a committed prefix, never block the writer
 	read   readStmts
+	cache  *streamCache
 
 	// mu guards closed; Append holds it shared while handing a request to
 	// the writer, so Close (exclusive) knows no request can arrive later.
@@ -57,6 +58,7 @@ type config struct {
 	clock        eventstore.Clock
 	maxBatch     int
 	readConns    int
+	streamCache  int
 	extraPragmas []string // tests only: e.g. max_page_count to provoke SQLITE_FULL
 }
 
@@ -81,10 +83,24 @@ func WithReadConns(n int) Option {
 	}
 }
 
+// WithStreamCache sets how many bytes of recently read streams are kept
+// (see streamCache); 0 keeps none.
+func WithStreamCache(bytes int) Option {
+	return func(cfg *config) {
+		if bytes >= 0 {
+			cfg.streamCache = bytes
+		}
+	}
+}
+
+// defaultStreamCache holds the hot streams of a busy school year (courses,
+// rounds, the entries being written) with room to spare.
+const defaultStreamCache = 32 << 20
+
 // Open opens (or creates) the event store in the SQLite file at path,
 // creating its directory and the schema when missing.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: time.Now, maxBatch: 128, readConns: 4}
+	cfg := config{clock: time.Now, maxBatch: 128, readConns: 4, streamCache: defaultStreamCache}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -126,6 +142,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		writer:   writer,
 		reader:   reader,
 		read:     read,
+		cache:    newStreamCache(cfg.streamCache),
 		reqs:     make(chan *appendRequest, cfg.maxBatch),
 		probes:   make(chan probe),
 		done:     make(chan struct{}),

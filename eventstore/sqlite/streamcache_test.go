@@ -1,0 +1,128 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/storetest"
+)
+
+func TestContractWithoutStreamCache(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, clock eventstore.Clock) eventstore.Store {
+		s, _ := openTest(t, WithClock(clock), WithStreamCache(0))
+		return s
+	}, storetest.Options{IdempotentForAllExpectations: true, ReportsIDReuse: true})
+}
+
+func datas(evs []eventstore.RecordedEvent) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = fmt.Sprintf("%d:%s", ev.Revision, ev.Data)
+	}
+	return out
+}
+
+func TestCachedReadsSeeAppendsByAnotherHandle(t *testing.T) {
+	ctx := context.Background()
+	a, path := openTest(t)
+	if _, err := a.Append(ctx, "entry-1", eventstore.NoStream(), event(`{"n":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := a.ReadStream(ctx, "entry-1", eventstore.ReadStreamOptions{}); err != nil || len(evs) != 1 {
+		t.Fatalf("first read: %v, %v", datas(evs), err)
+	}
+	if len(a.cache.prefix("entry-1")) != 1 {
+		t.Fatal("a read from the start should be cached")
+	}
+	// Another handle on the same file (as another process would be) appends.
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	if _, err := b.Append(ctx, "entry-1", eventstore.Exact(0), event(`{"n":1}`), event(`{"n":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opts eventstore.ReadStreamOptions
+		want string
+	}{
+		{eventstore.ReadStreamOptions{}, `[0:{"n":0} 1:{"n":1} 2:{"n":2}]`},
+		{eventstore.ReadStreamOptions{From: 1, Limit: 1}, `[1:{"n":1}]`},
+		{eventstore.ReadStreamOptions{Limit: 2}, `[0:{"n":0} 1:{"n":1}]`},
+		{eventstore.ReadStreamOptions{From: 3}, `[]`},
+		{eventstore.ReadStreamOptions{FromEnd: true, Backwards: true, Limit: 1}, `[2:{"n":2}]`},
+	} {
+		evs, err := a.ReadStream(ctx, "entry-1", tc.opts)
+		if got := fmt.Sprint(datas(evs)); err != nil || got != tc.want {
+			t.Fatalf("read %+v = %s, %v; want %s", tc.opts, got, err, tc.want)
+		}
+	}
+	// The cache now holds all three: an append by b is still seen.
+	if _, err := b.Append(ctx, "entry-1", eventstore.Exact(2), event(`{"n":3}`)); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := a.ReadStream(ctx, "entry-1", eventstore.ReadStreamOptions{From: 2})
+	if got := fmt.Sprint(datas(evs)); err != nil || got != `[2:{"n":2} 3:{"n":3}]` {
+		t.Fatalf("read after the second append = %s, %v", got, err)
+	}
+}
+
+func TestCachedEventsAreTheCallersOwn(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	if _, err := s.Append(ctx, "entry-1", eventstore.NoStream(), event(`{"n":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second read is served from the cache
+		evs, err := s.ReadStream(ctx, "entry-1", eventstore.ReadStreamOptions{})
+		if err != nil || len(evs) != 1 || string(evs[0].Data) != `{"n":0}` {
+			t.Fatalf("read = %v, %v", datas(evs), err)
+		}
+		evs[0].Data[1] = 'X'
+		evs[0].Stream = "changed"
+	}
+	if got := s.cache.prefix("entry-1"); string(got[0].Data) != `{"n":0}` || got[0].Stream != "entry-1" {
+		t.Fatalf("a caller's change reached the cache: %s %s", got[0].Stream, got[0].Data)
+	}
+}
+
+func TestStreamCacheStaysWithinItsBudget(t *testing.T) {
+	ctx := context.Background()
+	const budget = 256 << 10
+	s, _ := openTest(t, WithStreamCache(budget))
+	for i := range 100 {
+		stream := fmt.Sprintf("entry-%d", i)
+		evs := make([]eventstore.EventData, 20)
+		for j := range evs {
+			evs[j] = event(fmt.Sprintf(`{"n":%d,"pad":"%0100d"}`, j, 0))
+		}
+		if _, err := s.Append(ctx, stream, eventstore.NoStream(), evs...); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ReadStream(ctx, stream, eventstore.ReadStreamOptions{}); err != nil || len(got) != 20 {
+			t.Fatalf("read %s: %d events, %v", stream, len(got), err)
+		}
+		s.cache.mu.Lock()
+		size, n := s.cache.size, len(s.cache.streams)
+		s.cache.mu.Unlock()
+		if size > budget || size != cachedSize(s.cache) {
+			t.Fatalf("after %d streams the cache counts %d bytes (%d streams), budget %d", i+1, size, n, budget)
+		}
+	}
+	if n := len(s.cache.streams); n == 0 || n == 100 {
+		t.Fatalf("the cache holds %d of 100 streams: want some, not all", n)
+	}
+}
+
+func cachedSize(c *streamCache) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, evs := range c.streams {
+		n += eventsSize(evs)
+	}
+	return n
+}
