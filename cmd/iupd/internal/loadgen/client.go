@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,6 +89,28 @@ func (c *client) do(ctx context.Context, method, path, bearer string, body any, 
 		return answer{Status: res.StatusCode, Header: res.Header, Err: fmt.Errorf("%s %s: read body: %w", method, path, err)}
 	}
 	return answer{Status: res.StatusCode, Header: res.Header, Body: raw}
+}
+
+// doPaced is do for the setup: a 429 (the caller's request budget) is
+// sent again after the Retry-After the service asked for. The rate limiter
+// answers before the request is handled, so resending cannot write twice.
+// The workload itself uses do: there a 429 is an answer to report.
+func (c *client) doPaced(ctx context.Context, method, path, bearer string, body any, headers ...string) answer {
+	for tries := 0; ; tries++ {
+		a := c.do(ctx, method, path, bearer, body, headers...)
+		if a.Status != http.StatusTooManyRequests || tries == 50 {
+			return a
+		}
+		wait := time.Second
+		if s, err := strconv.Atoi(a.Header.Get("Retry-After")); err == nil && s >= 0 {
+			wait = time.Duration(s)*time.Second + 10*time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return a
+		case <-time.After(wait):
+		}
+	}
 }
 
 // expect turns an answer outside want into an error that names the request

@@ -144,7 +144,7 @@ func (g *generator) setupRequest(r request) job {
 			return err
 		}
 		g.setupReqs.Add(1)
-		a := g.client.do(ctx, r.method, r.path, tok, r.body)
+		a := g.client.doPaced(ctx, r.method, r.path, tok, r.body)
 		if err := expect(a, r.method+" "+r.path, 200, 201); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (g *generator) setupCall(sub, role, method, path string, body any, want ...
 		// subjects share one) may answer 409: do it again, as a client would.
 		for attempt := 1; ; attempt++ {
 			g.setupReqs.Add(1)
-			a := g.client.do(ctx, method, path, tok, body)
+			a := g.client.doPaced(ctx, method, path, tok, body)
 			if a.Status != 409 || attempt == 5 {
 				return expect(a, method+" "+path, want...)
 			}
@@ -191,7 +191,7 @@ func (g *generator) setupBulk(sub, role, path string, body any) job {
 			return err
 		}
 		g.setupReqs.Add(1)
-		a := g.client.do(ctx, http.MethodPost, path, tok, body)
+		a := g.client.doPaced(ctx, http.MethodPost, path, tok, body)
 		if err := expect(a, "POST "+path, 200); err != nil {
 			return err
 		}
