@@ -82,7 +82,7 @@ func (s *Store) readCached(ctx context.Context, stream string, from, limit int64
 	if limit >= 0 {
 		rest = from + limit - end
 	}
-	more, err := s.query(ctx, s.read.forward, stream, end, rest)
+	more, err := s.query(ctx, s.read.forward, rest, stream, end)
 	if err != nil {
 		return nil, true, err
 	}
@@ -106,9 +106,9 @@ func (s *Store) streamRevision(ctx context.Context, stream string) (int64, error
 
 func (s *Store) readFrom(ctx context.Context, stream string, from, limit int64, backwards bool) ([]eventstore.RecordedEvent, error) {
 	if backwards {
-		return s.query(ctx, s.read.backward, stream, from, limit)
+		return s.query(ctx, s.read.backward, limit, stream, from)
 	}
-	return s.query(ctx, s.read.forward, stream, from, limit)
+	return s.query(ctx, s.read.forward, limit, stream, from)
 }
 
 // ReadAll reads the global log strictly after the given position.
@@ -116,10 +116,11 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if limit <= 0 {
 		limit = defaultReadLimit
 	}
-	return s.query(ctx, s.read.all, afterRowid(after), limit)
+	return s.query(ctx, s.read.all, int64(limit), afterRowid(after))
 }
 
-func (s *Store) query(ctx context.Context, stmt *sql.Stmt, args ...any) ([]eventstore.RecordedEvent, error) {
+// query runs stmt and decodes at most limit events (all when limit < 0).
+func (s *Store) query(ctx context.Context, stmt *sql.Stmt, limit int64, args ...any) ([]eventstore.RecordedEvent, error) {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, readErr(ctx, err)
@@ -136,7 +137,7 @@ func (s *Store) query(ctx context.Context, stmt *sql.Stmt, args ...any) ([]event
 		names[s] = s
 		return s
 	}
-	for rows.Next() {
+	for (limit < 0 || int64(len(out)) < limit) && rows.Next() {
 		var (
 			ev                  eventstore.RecordedEvent
 			pos, rev, at        int64

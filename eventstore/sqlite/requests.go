@@ -19,7 +19,7 @@ func (s *Store) EventsByRequest(ctx context.Context, tenant, prefix string) ([]e
 	if len(prefix) < len(idemLo) || prefix[:len(idemLo)] != idemLo {
 		return nil, nil
 	}
-	evs, err := s.query(ctx, s.read.byRequest, prefix, prefix+"\xff")
+	evs, err := s.query(ctx, s.read.byRequest, -1, prefix, prefix+"\xff")
 	if err != nil {
 		return nil, err
 	}
