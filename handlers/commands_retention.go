@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/domain/setup"
 )
@@ -29,24 +30,15 @@ func (a *API) setRetentionSchedule(ctx context.Context, c *cmd) (written, error)
 	return changedTo(res), nil
 }
 
-// retentionCmd runs a hold command on the student in the path.
+// retentionCmd runs a hold command on the student in the path. Holds
+// destroy nothing, so no key destroyer is needed.
 func (a *API) retentionCmd(build func(c *cmd, student string) (retention.StudentCommand, error)) commandFunc {
 	return func(ctx context.Context, c *cmd) (written, error) {
-		student, err := c.Var("student_id")
-		if err != nil {
-			return written{}, err
-		}
-		rc, err := build(c, student)
-		if err != nil {
-			return written{}, err
-		}
-		c.Stream = retention.StudentStream(c.Tenant(), student)
-		// Holds destroy nothing: no key destroyer is needed.
-		res, err := retention.Handle(ctx, c.Log, nil, rc)
-		if err != nil {
-			return written{}, err
-		}
-		return changedTo(res), nil
+		return onRecord(ctx, c, "student_id", retention.StudentStream,
+			func(ctx context.Context, log domain.EventLog, rc retention.StudentCommand) (domain.Result, error) {
+				return retention.Handle(ctx, log, nil, rc)
+			},
+			func(student string) (retention.StudentCommand, error) { return build(c, student) })
 	}
 }
 

@@ -17,16 +17,24 @@ type effective struct {
 
 // student runs a command on the student in the path.
 func (a *API) student(ctx context.Context, c *cmd, build func(id string) (roster.StudentCommand, error)) (written, error) {
-	id, err := c.Var("student_id")
+	return onRecord(ctx, c, "student_id", roster.StudentStream, roster.HandleStudent, build)
+}
+
+// onRecord runs the command build makes on the record whose id is the path
+// parameter param: its stream (for a 409's or 412's revision), then the
+// domain's handler.
+func onRecord[C any](ctx context.Context, c *cmd, param string, stream func(tenant, id string) string,
+	handle func(context.Context, domain.EventLog, C) (domain.Result, error), build func(id string) (C, error)) (written, error) {
+	id, err := c.Var(param)
 	if err != nil {
 		return written{}, err
 	}
-	sc, err := build(id)
+	command, err := build(id)
 	if err != nil {
 		return written{}, err
 	}
-	c.Stream = roster.StudentStream(c.Tenant(), id)
-	res, err := roster.HandleStudent(ctx, c.Log, sc)
+	c.Stream = stream(c.Tenant(), id)
+	res, err := handle(ctx, c.Log, command)
 	if err != nil {
 		return written{}, err
 	}
@@ -341,20 +349,7 @@ func (a *API) renameGuardian(ctx context.Context, c *cmd) (written, error) {
 }
 
 func (a *API) courseCmd(ctx context.Context, c *cmd, build func(id string) (roster.CourseCommand, error)) (written, error) {
-	id, err := c.Var("course_id")
-	if err != nil {
-		return written{}, err
-	}
-	cc, err := build(id)
-	if err != nil {
-		return written{}, err
-	}
-	c.Stream = roster.CourseStream(c.Tenant(), id)
-	res, err := roster.HandleCourse(ctx, c.Log, cc)
-	if err != nil {
-		return written{}, err
-	}
-	return changedTo(res), nil
+	return onRecord(ctx, c, "course_id", roster.CourseStream, roster.HandleCourse, build)
 }
 
 func (a *API) createCourse(ctx context.Context, c *cmd) (written, error) {
