@@ -199,7 +199,8 @@ func filledStore(b *testing.B) *Store {
 }
 
 // BenchmarkRead: ReadAll of the whole log in pages of 1,000, the same rows
-// through a plain SELECT scan, and ReadStream of a 1,000-event stream.
+// through a plain SELECT scan, ReadStream of a 1,000-event stream (without
+// and with the stream cache), and a 10-event stream read again.
 func BenchmarkRead(b *testing.B) {
 	s := filledStore(b)
 	ctx := context.Background()
@@ -242,6 +243,43 @@ func BenchmarkRead(b *testing.B) {
 			if err := rows.Close(); err != nil {
 				b.Fatal(err)
 			}
+		}
+		perSecond(b, n)
+	})
+	// Without the stream cache: every read decodes the rows from SQLite, as
+	// the first read of a stream does.
+	b.Run("ReadStream1000Uncached", func(b *testing.B) {
+		cache := s.cache
+		s.cache = newStreamCache(0)
+		defer func() { s.cache = cache }()
+		n := 0
+		for b.Loop() {
+			evs, err := s.ReadStream(ctx, "plan-long", eventstore.ReadStreamOptions{})
+			if err != nil || len(evs) != 1000 {
+				b.Fatalf("read %d events: %v", len(evs), err)
+			}
+			n += len(evs)
+		}
+		perSecond(b, n)
+	})
+	// A command's fold: a short stream read again (the second read of an
+	// entry in one command, the course and round of every entry command).
+	b.Run("ReadStream10Again", func(b *testing.B) {
+		evs := make([]eventstore.EventData, 10)
+		for j := range evs {
+			evs[j] = benchEvent()
+		}
+		if _, err := s.Append(ctx, "entry-10", eventstore.NoStream(), evs...); err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for b.Loop() {
+			// 512: the page eventstore.DomainLog reads a stream in.
+			evs, err := s.ReadStream(ctx, "entry-10", eventstore.ReadStreamOptions{Limit: 512})
+			if err != nil || len(evs) != 10 {
+				b.Fatalf("read %d events: %v", len(evs), err)
+			}
+			n += len(evs)
 		}
 		perSecond(b, n)
 	})
