@@ -122,6 +122,30 @@ func TestHandle(t *testing.T) {
 		}
 	})
 
+	t.Run("a stream the caller just read is folded once, not read again; a retry reads afresh", func(t *testing.T) {
+		log := &countingLog{MemLog: domaintest.NewMemLog()}
+		log.Put("c-1", meta.Now, meta.Actor, added{N: 1})
+		pre, err := log.Load(ctx, "c-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.loads = 0
+		res, err := domain.Handle(ctx, log, counter, "c-1", add{Meta: meta, N: 1}, domain.HandleOptions[add]{Loaded: &pre})
+		if err != nil || res.Version != 1 || log.loads != 0 {
+			t.Fatalf("got %+v, %v after %d loads, want version 1 after none", res, err, log.loads)
+		}
+		// A copy that went stale meanwhile costs one retry, never a lost write.
+		stale := pre
+		log.loads = 0
+		res, err = domain.Handle(ctx, log, counter, "c-1", add{Meta: meta, N: 1, Limit: 3}, domain.HandleOptions[add]{Loaded: &stale, Retries: 1})
+		if err != nil || res.Version != 2 || log.loads != 1 {
+			t.Fatalf("got %+v, %v after %d loads, want version 2 after one", res, err, log.loads)
+		}
+		if s, _, _ := domain.Load(ctx, log, counter, "c-1"); s != 3 {
+			t.Fatalf("sum = %d, want 3", s)
+		}
+	})
+
 	t.Run("Load folds another aggregate for facts", func(t *testing.T) {
 		log := domaintest.NewMemLog()
 		log.Put("c-2", meta.Now, meta.Actor, added{N: 4}, added{N: 3})
@@ -291,4 +315,15 @@ func TestErrors(t *testing.T) {
 	if domain.Role("janitor").Valid() {
 		t.Fatal("unknown role valid")
 	}
+}
+
+// countingLog counts stream reads.
+type countingLog struct {
+	*domaintest.MemLog
+	loads int
+}
+
+func (l *countingLog) Load(ctx context.Context, stream string) (domain.Loaded, error) {
+	l.loads++
+	return l.MemLog.Load(ctx, stream)
 }

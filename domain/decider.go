@@ -77,6 +77,11 @@ type HandleOptions[C any] struct {
 	// Prepare loads facts from other aggregates into the command before each
 	// attempt, so a retry decides on fresh facts.
 	Prepare func(ctx context.Context, cmd C) (C, error)
+	// Loaded, when set, is the stream as the caller just read it: the first
+	// attempt folds it instead of reading the stream again (a retry after a
+	// conflict always reads afresh). A stale copy costs only that retry:
+	// the append still expects the version it holds.
+	Loaded *Loaded
 }
 
 // Result is what a handled command produced.
@@ -99,9 +104,14 @@ func Handle[S any, C Command](ctx context.Context, log EventLog, d Decider[S, C]
 			}
 		}
 		// 2. Fold the aggregate's own stream into its state.
-		loaded, err := log.Load(ctx, stream)
-		if err != nil {
-			return Result{}, fmt.Errorf("load %s: %w", stream, err)
+		var loaded Loaded
+		if attempt == 0 && opts.Loaded != nil {
+			loaded = *opts.Loaded
+		} else {
+			var err error
+			if loaded, err = log.Load(ctx, stream); err != nil {
+				return Result{}, fmt.Errorf("load %s: %w", stream, err)
+			}
 		}
 		state := d.Initial()
 		for _, env := range loaded.Events {

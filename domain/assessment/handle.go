@@ -68,6 +68,7 @@ func handleEntry(ctx context.Context, log domain.EventLog, cmd EntryCommand, ec 
 	return domain.Handle(ctx, log, EntryDecider, stream, first, domain.HandleOptions[EntryCommand]{
 		IfMatch: ifMatch,
 		Retries: commandRetries,
+		Loaded:  &loaded, // indexing wrote another stream: this one is as read above
 		Prepare: func(ctx context.Context, c EntryCommand) (EntryCommand, error) {
 			if attempt++; attempt == 1 {
 				return c, nil // facts loaded just above
