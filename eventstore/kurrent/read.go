@@ -47,21 +47,14 @@ func (s *Store) readStream(ctx context.Context, stream string, ro esdb.ReadStrea
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			ev, err := rs.Recv()
-			if isEOF(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			rec, err := decode(ev.OriginalEvent())
+		return eachEvent(rs, func(ev *esdb.RecordedEvent) error {
+			rec, err := decode(ev)
 			if err != nil {
 				return err
 			}
 			out = append(out, rec)
-		}
+			return nil
+		})
 	})
 	switch code(err) {
 	case esdb.ErrorCodeResourceNotFound, esdb.ErrorCodeStreamDeleted:
@@ -120,31 +113,23 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 			if err != nil {
 				return err
 			}
-			defer rs.Close()
-			for {
-				ev, err := rs.Recv()
-				if isEOF(err) {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
+			return eachEvent(rs, func(rec *esdb.RecordedEvent) error {
 				read++
-				rec := ev.OriginalEvent()
 				pos := toPosition(rec.Position)
 				if !from.IsStart() && !from.Before(pos) {
-					continue // the event at the position itself
+					return nil // the event at the position itself
 				}
 				if isSystem(rec) {
 					page = append(page, eventstore.RecordedEvent{Position: pos}) // only moves the cursor
-					continue
+					return nil
 				}
 				dec, err := decode(rec)
 				if err != nil {
 					return err
 				}
 				page = append(page, dec)
-			}
+				return nil
+			})
 		})
 		if err != nil {
 			return nil, err
@@ -164,4 +149,25 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 
 func isNotFound(err error) bool {
 	return err != nil && errors.Is(err, eventstore.ErrStreamNotFound)
+}
+
+// eachEvent calls fn with each event of a read until the read ends, fn
+// returns errStop, or either fails; it closes the read.
+func eachEvent(rs *esdb.ReadStream, fn func(*esdb.RecordedEvent) error) error {
+	defer rs.Close()
+	for {
+		ev, err := rs.Recv()
+		if isEOF(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(ev.OriginalEvent()); err != nil {
+			if errors.Is(err, errStop) {
+				return nil
+			}
+			return err
+		}
+	}
 }

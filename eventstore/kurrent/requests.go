@@ -155,21 +155,14 @@ func (s *Store) readIntents(ctx context.Context, index string) ([]intent, error)
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for {
-			ev, err := rs.Recv()
-			if isEOF(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
+		return eachEvent(rs, func(ev *esdb.RecordedEvent) error {
 			var in intent
-			if err := json.Unmarshal(ev.OriginalEvent().Data, &in); err != nil {
-				return fmt.Errorf("request intent %s: %w", ev.OriginalEvent().EventID, err)
+			if err := json.Unmarshal(ev.Data, &in); err != nil {
+				return fmt.Errorf("request intent %s: %w", ev.EventID, err)
 			}
 			out = append(out, in)
-		}
+			return nil
+		})
 	})
 	if code(err) == esdb.ErrorCodeResourceNotFound {
 		return nil, nil

@@ -165,24 +165,17 @@ func (s *Store) HeadPosition(ctx context.Context) (eventstore.Position, error) {
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
-		for seen := 0; ; seen++ {
-			ev, err := rs.Recv()
-			if isEOF(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			rec := ev.OriginalEvent()
-			if seen == 0 {
+		seen := 0
+		return eachEvent(rs, func(rec *esdb.RecordedEvent) error {
+			if seen++; seen == 1 {
 				head = toPosition(rec.Position)
 			}
 			if !isSystem(rec) {
 				head = toPosition(rec.Position)
-				return nil
+				return errStop
 			}
-		}
+			return nil
+		})
 	})
 	return head, err
 }
