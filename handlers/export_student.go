@@ -93,11 +93,7 @@ func (a *API) buildExport(ctx context.Context, q *query) (*export.Record, error)
 	if err := x.CollectEvents(ctx, src.log, envelopeDecoder{src}); err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, 8)
-	for _, p := range views.All() {
-		names = append(names, p.Name)
-	}
-	if err := x.CollectDocs(ctx, a.views, names); err != nil {
+	if err := x.CollectDocs(ctx, a.views, views.Names()); err != nil {
 		return nil, err
 	}
 	if err := a.reads.access.Flush(ctx); err != nil {

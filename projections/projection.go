@@ -35,6 +35,11 @@ type Tx interface {
 type Projection struct {
 	Name    string
 	Version int
+	// Views names the views the projection serves when it is a family of
+	// views that fold the same facts (the staff views, the home views):
+	// one fold for all of them instead of one per view. Readers name the
+	// view; Serving maps it to the projection. Empty: the view is Name.
+	Views []string
 	// Handles lists the event types Apply reads; the checkpoint still
 	// advances over every other event.
 	Handles []string
@@ -42,6 +47,22 @@ type Projection struct {
 	// the event and the documents it reads: no clock, no other I/O, so a
 	// replay yields the same bytes.
 	Apply func(tx Tx, ev Event) error
+}
+
+// Serves reports whether the projection serves view (its own name counts).
+func (p Projection) Serves(view string) bool {
+	return view == p.Name || slices.Contains(p.Views, view)
+}
+
+// Serving returns the name of the projection among ps that serves view, or
+// "" when none does.
+func Serving(ps []Projection, view string) string {
+	for _, p := range ps {
+		if p.Serves(view) {
+			return p.Name
+		}
+	}
+	return ""
 }
 
 // HandlesType reports whether the projection reads events of type t.

@@ -48,7 +48,8 @@ type Store interface {
 	Checkpoint(ctx context.Context, ns Namespace) (eventstore.Position, bool, error)
 	// Apply writes changes and moves the checkpoint from `from` to `to`, all
 	// or nothing, only when the stored checkpoint is `from` (none for
-	// Start) and the fence holds.
+	// Start) and the fence holds. The store may keep the values it is
+	// given: the caller must not change them afterwards.
 	Apply(ctx context.Context, ns Namespace, from, to eventstore.Position, changes []Change, fence Fence) error
 	// Scan calls fn for every key with prefix, in key order.
 	Scan(ctx context.Context, ns Namespace, prefix string, fn func(key string, value []byte) error) error

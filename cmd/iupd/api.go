@@ -17,6 +17,7 @@ import (
 	"github.com/iup-platform/iup/handlers"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/redisstore"
+	"github.com/iup-platform/iup/projections/views"
 )
 
 // apiCommand runs the stateless half until ctx ends: the HTTP API, its
@@ -116,7 +117,11 @@ type redisViews struct {
 }
 
 func (v *redisViews) active(ctx context.Context, view string) (projections.Namespace, error) {
-	ns, err := v.store.Active(ctx, view)
+	name := views.Projection(view) // a family projection serves several views
+	if name == "" {
+		name = view
+	}
+	ns, err := v.store.Active(ctx, name)
 	if err != nil {
 		return "", err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/handlers"
 	"github.com/iup-platform/iup/handlers/export"
+	"github.com/iup-platform/iup/projections/views"
 )
 
 // studentExport is everything stored about one student (right of access,
@@ -41,11 +42,7 @@ func buildExport(ctx context.Context, store eventstore.Store, codec *shred.Codec
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(rs.views))
-	for i, p := range rs.views {
-		names[i] = p.Name
-	}
-	err = x.CollectDocs(ctx, viewReader{rt: rs.runtime}, names)
+	err = x.CollectDocs(ctx, viewReader{rt: rs.runtime}, views.Names())
 	if cerr := rs.Close(); err == nil && cerr != nil && ctx.Err() == nil {
 		err = cerr
 	}

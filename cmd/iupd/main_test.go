@@ -135,7 +135,7 @@ func TestEventsReachTheViewsAndOperatorsCanRebuild(t *testing.T) {
 
 	admin := "http://" + m.AdminAddr()
 	code, _, body := get(t, admin+"/admin/projections")
-	if code != 200 || !strings.Contains(body, `"name":"audit"`) || !strings.Contains(body, `"name":"mentor-overview"`) {
+	if code != 200 || !strings.Contains(body, `"name":"audit"`) || !strings.Contains(body, `"name":"staff"`) {
 		t.Fatalf("/admin/projections = %d %s", code, body)
 	}
 	resp, err := http.Post(admin+"/admin/projections/audit/rebuild", "", nil)

@@ -192,20 +192,23 @@ func (ps *projectorSide) Status(ctx context.Context) ([]handlers.ProjectionStatu
 // errNotHeldHere: the projection runs in another projector process.
 var errNotHeldHere = errors.New("this projector does not hold the view's lease now; ask the one that does (GET /admin/projections)")
 
-func (ps *projectorSide) runtimeOf(name string) (*runtime.Runtime, error) {
-	if !slices.ContainsFunc(ps.all, func(p projections.Projection) bool { return p.Name == name }) {
-		return nil, handlers.ErrUnknownProjection
+// runtimeOf returns the runtime running projection name, or the
+// projection serving view name (an operator may name the view), and the
+// projection's name.
+func (ps *projectorSide) runtimeOf(name string) (*runtime.Runtime, string, error) {
+	if name = projections.Serving(ps.all, name); name == "" {
+		return nil, "", handlers.ErrUnknownProjection
 	}
 	rt, ok := ps.running(name)
 	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, errNotHeldHere)
+		return nil, "", fmt.Errorf("%s: %w", name, errNotHeldHere)
 	}
-	return rt, nil
+	return rt, name, nil
 }
 
 // Parked implements handlers.ProjectionAdmin.
 func (ps *projectorSide) Parked(name string) ([]handlers.ParkedEvent, error) {
-	rt, err := ps.runtimeOf(name)
+	rt, name, err := ps.runtimeOf(name)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +227,7 @@ func (ps *projectorSide) Parked(name string) ([]handlers.ParkedEvent, error) {
 // Rebuild implements handlers.ProjectionAdmin. The rebuild writes under
 // the lease's fence: if the lease is lost meanwhile, its writes are refused.
 func (ps *projectorSide) Rebuild(ctx context.Context, name string) error {
-	rt, err := ps.runtimeOf(name)
+	rt, name, err := ps.runtimeOf(name)
 	if err != nil {
 		return err
 	}

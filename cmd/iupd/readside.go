@@ -104,13 +104,10 @@ func (rs *readSide) Status(ctx context.Context) ([]handlers.ProjectionStatus, er
 	return out, nil
 }
 
+// known reports whether name is a projection or a view one serves (an
+// operator may name the view; its family is rebuilt).
 func (rs *readSide) known(name string) bool {
-	for _, p := range rs.views {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
+	return projections.Serving(rs.views, name) != ""
 }
 
 // Parked implements handlers.ProjectionAdmin.

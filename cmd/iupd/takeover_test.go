@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/iup-platform/iup/projections/views"
 )
 
 const testLeaseTTL = 3 * time.Second
@@ -79,7 +81,7 @@ func TestPausedProjectorIsFencedOff(t *testing.T) {
 			answer <- resp.StatusCode
 		}()
 		eventually(t, 10*time.Second, "rebuild started", func() bool {
-			return strings.Contains(p1.log.String(), "rebuild started") && strings.Count(p1.log.String(), "rebuild started") > attempt+8
+			return strings.Contains(p1.log.String(), "rebuild started") && strings.Count(p1.log.String(), "rebuild started") > attempt+len(views.All())
 		})
 		time.Sleep(30 * time.Millisecond)
 		if err := p1.cmd.Process.Signal(syscall.SIGSTOP); err != nil {

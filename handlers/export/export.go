@@ -158,7 +158,8 @@ func (x *Record) CollectEvents(ctx context.Context, log LogReader, dec Decoder) 
 // student of another organiser with the same id is never included.
 func (x *Record) CollectDocs(ctx context.Context, views ViewScanner, names []string) error {
 	for _, name := range names {
-		err := views.Scan(ctx, name, "", func(key string, value []byte) error {
+		// Served keys start with their view's name.
+		err := views.Scan(ctx, name, name+"/", func(key string, value []byte) error {
 			if !ofTenant(key, x.Tenant) {
 				return nil
 			}

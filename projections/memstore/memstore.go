@@ -85,7 +85,7 @@ func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to ev
 			delete(sp.docs, c.Key)
 			continue
 		}
-		sp.docs[c.Key] = append([]byte(nil), c.Value...)
+		sp.docs[c.Key] = c.Value // the caller hands it over (Store.Apply); Get copies
 	}
 	sp.checkpoint, sp.applied = to, true
 	return nil

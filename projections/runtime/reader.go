@@ -13,16 +13,18 @@ type Reader struct {
 	ns    projections.Namespace
 }
 
-// Reader resolves projection name's active namespace: the one this runtime
-// applies to, or the store's active pointer for a view this process does
-// not run.
+// Reader resolves the active namespace of projection name, or of the
+// projection serving view name: the one this runtime applies to, or the
+// store's active pointer.
 func (r *Runtime) Reader(ctx context.Context, name string) (Reader, error) {
-	if p, ok := r.projectors[name]; ok {
-		if ns := p.namespace(); ns != "" {
-			return Reader{store: r.cfg.Views, ns: ns}, nil
-		}
+	p, err := r.projector(name)
+	if err != nil {
+		return ActiveReader(ctx, r.cfg.Views, name) // a view this process does not run
 	}
-	return ActiveReader(ctx, r.cfg.Views, name)
+	if ns := p.namespace(); ns != "" {
+		return Reader{store: r.cfg.Views, ns: ns}, nil
+	}
+	return ActiveReader(ctx, r.cfg.Views, p.p.Name)
 }
 
 // ActiveReader reads view name through the store's active pointer.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -52,6 +53,7 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 		// what it wrote answers every read without a round trip to the store.
 		builds = append(builds, &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys))})
 	}
+	defer relaxGC(r.cfg.RebuildGCPercent)()
 	// Most of the log, without holding up the live projectors.
 	if err := r.pass(ctx, builds); err != nil {
 		return fmt.Errorf("rebuild: %w", err)
@@ -169,6 +171,38 @@ func (r *Runtime) finish(ctx context.Context, b *build) error {
 	}
 	r.log.Info("rebuild done", "projection", name, "namespace", string(ns), "checkpoint", cp.String())
 	return nil
+}
+
+// gcTuning counts the rebuilds running, so the first raises the
+// collector's target and the last puts it back, however they overlap.
+var gcTuning struct {
+	sync.Mutex
+	running int
+	before  int
+}
+
+// relaxGC raises the collector's target to percent (when it is below it and
+// the collector is on) for one rebuild; the returned func undoes it.
+func relaxGC(percent int) func() {
+	if percent < 0 {
+		return func() {}
+	}
+	gcTuning.Lock()
+	defer gcTuning.Unlock()
+	if gcTuning.running == 0 {
+		gcTuning.before = debug.SetGCPercent(percent)
+		if gcTuning.before < 0 || gcTuning.before > percent {
+			debug.SetGCPercent(gcTuning.before) // off or already higher: keep
+		}
+	}
+	gcTuning.running++
+	return func() {
+		gcTuning.Lock()
+		defer gcTuning.Unlock()
+		if gcTuning.running--; gcTuning.running == 0 {
+			debug.SetGCPercent(gcTuning.before)
+		}
+	}
 }
 
 // generation names a build: time-ordered, with a random tail so two

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,4 +215,31 @@ func TestARebuildPastItsCacheCapReadsTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events, relationsView))
+}
+
+// A rebuild raises the collector's target while it runs and puts it back
+// after, also when two rebuilds overlap.
+func TestRebuildRelaxesTheCollectorAndRestoresIt(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	undoA := runtime.RelaxGC(400)
+	if got := debug.SetGCPercent(-2); got != 400 {
+		t.Errorf("during a rebuild GOGC = %d, want 400", got)
+	}
+	debug.SetGCPercent(400)
+	undoB := runtime.RelaxGC(400)
+	undoA()
+	if got := debug.SetGCPercent(400); got != 400 {
+		t.Errorf("with one rebuild still running GOGC = %d, want 400", got)
+	}
+	undoB()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after the rebuilds GOGC = %d, want 100 back", got)
+	}
+	debug.SetGCPercent(800)
+	undo := runtime.RelaxGC(400)
+	if got := debug.SetGCPercent(800); got != 800 {
+		t.Errorf("a higher GOGC was lowered to %d", got)
+	}
+	undo()
 }

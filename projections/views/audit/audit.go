@@ -140,9 +140,12 @@ type slotsDoc struct {
 	Slots []slot `json:"slots"`
 }
 
+// Name is the audit view's name.
+const Name = "audit"
+
 // Projection is the audit view.
 var Projection = projections.Projection{
-	Name:    "audit",
+	Name:    Name,
 	Version: 1,
 	Handles: handled(),
 	Apply:   apply,

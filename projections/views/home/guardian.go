@@ -43,51 +43,41 @@ func (g Guardian) Visible(d domain.Date) []string {
 	return ids
 }
 
-// GuardianView is the guardians' view: one document per guardian listing
+// guardianView renders the guardians' view: one document per guardian listing
 // their children and relation periods, and one per child (ChildKey) with
 // the published plans (guardian-visible fields only), published omdömen,
 // talks and acknowledgements, shared by every guardian the relation allows.
-var GuardianView = projections.Projection{
-	Name:    GuardianViewName,
-	Version: 1,
-	Handles: relations.With(handles...),
-	Apply: func(tx projections.Tx, ev projections.Event) error {
-		d, err := begin(tx, ev, false)
+func guardianView(tx projections.Tx, t string, d *dirty) error {
+	for _, s := range sortedKeys(d.students) {
+		key := ChildKey(t, s)
+		err := projections.Defer(tx, key, func(tx projections.Tx) error {
+			c, err := renderChild(tx, t, s, domain.RoleGuardian)
+			if err != nil {
+				return err
+			}
+			return projections.PutJSON(tx, key, c)
+		})
 		if err != nil {
 			return err
 		}
-		t := ev.Actor.Tenant
-		for _, s := range sortedKeys(d.students) {
-			key := ChildKey(t, s)
-			err := projections.Defer(tx, key, func(tx projections.Tx) error {
-				c, err := renderChild(tx, t, s, domain.RoleGuardian)
-				if err != nil {
-					return err
-				}
-				return projections.PutJSON(tx, key, c)
-			})
+	}
+	for _, s := range sortedKeys(d.guardians) {
+		rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, s))
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, g := range rel.Guardians {
+			ids = addSorted(ids, g.ID)
+		}
+		for _, g := range ids {
+			err := projections.Defer(tx, GuardianKey(t, g), func(tx projections.Tx) error { return renderGuardian(tx, t, g) })
 			if err != nil {
 				return err
 			}
 		}
-		for _, s := range sortedKeys(d.guardians) {
-			rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, s))
-			if err != nil {
-				return err
-			}
-			var ids []string
-			for _, g := range rel.Guardians {
-				ids = addSorted(ids, g.ID)
-			}
-			for _, g := range ids {
-				err := projections.Defer(tx, GuardianKey(t, g), func(tx projections.Tx) error { return renderGuardian(tx, t, g) })
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	},
+	}
+	return nil
 }
 
 func renderGuardian(tx projections.Tx, t, guardianID string) error {

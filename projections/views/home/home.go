@@ -21,6 +21,9 @@ import (
 	"github.com/iup-platform/iup/projections/views/relations"
 )
 
+// Name is the projection that serves the four home views.
+const Name = "home"
+
 // Names of the views; every served key starts with its view's name.
 const (
 	GuardianViewName     = "home-guardian"

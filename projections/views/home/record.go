@@ -36,37 +36,27 @@ type RecordEntry struct {
 	EntryContent
 }
 
-// ConferenceRecord is the records of held talks (ConferenceRecordKey). It
-// keeps each plan's and entry's content per stream revision in its facts,
-// and resolves the pinned versions when the talk is held.
-var ConferenceRecord = projections.Projection{
-	Name:    ConferenceRecordName,
-	Version: 1,
-	Handles: relations.With(handles...),
-	Apply: func(tx projections.Tx, ev projections.Event) error {
-		d, err := begin(tx, ev, true)
+// conferenceRecords renders the records of held talks (ConferenceRecordKey):
+// it resolves the pinned versions from the facts' content per stream
+// revision when the talk is held.
+func conferenceRecords(tx projections.Tx, t string, d *dirty) error {
+	if d.held != "" {
+		return renderRecord(tx, t, d.held)
+	}
+	confs := sortedKeys(d.confs)
+	for _, s := range sortedKeys(d.allTerms) {
+		idx, _, err := load[studentFacts](tx, studentFactKey(t, s))
 		if err != nil {
 			return err
 		}
-		t := ev.Actor.Tenant
-		if d.held != "" {
-			return renderRecord(tx, t, d.held)
+		confs = append(confs, idx.Conferences...)
+	}
+	for _, id := range confs {
+		if err := refreshRecord(tx, t, id); err != nil {
+			return err
 		}
-		confs := sortedKeys(d.confs)
-		for _, s := range sortedKeys(d.allTerms) {
-			idx, _, err := load[studentFacts](tx, studentFactKey(t, s))
-			if err != nil {
-				return err
-			}
-			confs = append(confs, idx.Conferences...)
-		}
-		for _, id := range confs {
-			if err := refreshRecord(tx, t, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
+	}
+	return nil
 }
 
 // atRevision reads the content of stream as it stood at version v, from

@@ -199,33 +199,23 @@ func studentTerms(tx projections.Tx, t, student string) ([]domain.TermRef, error
 	return terms, nil
 }
 
-// TermSnapshot is the term snapshots: per student and term (TermSnapshotKey)
+// termSnapshots renders the term snapshots: per student and term (TermSnapshotKey)
 // the whole plan of that term and the omdömen of rounds of that term.
-var TermSnapshot = projections.Projection{
-	Name:    TermSnapshotName,
-	Version: 1,
-	Handles: relations.With(handles...),
-	Apply: func(tx projections.Tx, ev projections.Event) error {
-		d, err := begin(tx, ev, false)
+func termSnapshots(tx projections.Tx, t string, d *dirty) error {
+	for _, s := range sortedKeys(d.allTerms) {
+		terms, err := studentTerms(tx, t, s)
 		if err != nil {
 			return err
 		}
-		t := ev.Actor.Tenant
-		for _, s := range sortedKeys(d.allTerms) {
-			terms, err := studentTerms(tx, t, s)
+		d.terms[s] = terms
+	}
+	for _, s := range sortedKeys(d.students) {
+		for _, term := range d.terms[s] {
+			err := projections.Defer(tx, TermSnapshotKey(t, s, term), func(tx projections.Tx) error { return renderSnapshot(tx, t, s, term) })
 			if err != nil {
 				return err
 			}
-			d.terms[s] = terms
 		}
-		for _, s := range sortedKeys(d.students) {
-			for _, term := range d.terms[s] {
-				err := projections.Defer(tx, TermSnapshotKey(t, s, term), func(tx projections.Tx) error { return renderSnapshot(tx, t, s, term) })
-				if err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	},
+	}
+	return nil
 }

@@ -65,9 +65,6 @@ type EntryView struct {
 	Withdrawn      bool   `json:"withdrawn"`
 }
 
-// CourseView is the teacher course view projection.
-var CourseView = view(CourseViewName, renderCourses)
-
 func renderCourses(r *reader, d *dirty) error {
 	ts := targets{}
 	add := func(cid string) error {

@@ -96,9 +96,6 @@ type CourseProgress struct {
 	Missing  int    `json:"missing"`
 }
 
-// MentorOverview is the mentor overview projection.
-var MentorOverview = view(MentorOverviewName, renderMentors)
-
 // mentorIDs lists everyone who ever mentored s, sorted.
 func mentorIDs(s relations.Student) []string {
 	var ids []string

@@ -62,9 +62,6 @@ type PlanRow struct {
 	Plan PlanStatus `json:"plan"`
 }
 
-// SchoolLists is the school lists projection.
-var SchoolLists = view(SchoolListsName, renderSchools)
-
 func renderSchools(r *reader, d *dirty) error {
 	ix, err := r.index()
 	if err != nil {

@@ -1,0 +1,4 @@
+package runtime
+
+// RelaxGC is relaxGC, for the test of how rebuilds set the collector.
+var RelaxGC = relaxGC
