@@ -48,13 +48,25 @@ end
 if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then
   return 'fenced'
 end
+-- Runs of writes go in one HSET (or HDEL) of up to 500 fields each, in
+-- the changes' order: one command per field costs twice the time.
+local sets, dels = {}, {}
+local function flush()
+  if #sets > 0 then redis.call('HSET', KEYS[1], unpack(sets)); sets = {} end
+  if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)); dels = {} end
+end
 for i = 4, #ARGV, 3 do
   if ARGV[i] == 'd' then
-    redis.call('HDEL', KEYS[1], ARGV[i+1])
+    if #sets > 0 then flush() end
+    dels[#dels+1] = ARGV[i+1]
   else
-    redis.call('HSET', KEYS[1], ARGV[i+1], ARGV[i+2])
+    if #dels > 0 then flush() end
+    sets[#sets+1] = ARGV[i+1]
+    sets[#sets+1] = ARGV[i+2]
   end
+  if #sets >= 1000 or #dels >= 500 then flush() end
 end
+flush()
 redis.call('SET', KEYS[2], ARGV[2])
 return 'ok'
 `)

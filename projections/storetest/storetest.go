@@ -165,6 +165,45 @@ func Run(t *testing.T, b Backend) {
 		}
 	})
 
+	t.Run("writes and deletes of one batch apply in their order", func(t *testing.T) {
+		s := b.New(t)
+		var first []projections.Change
+		for i := range 1500 {
+			first = append(first, projections.Change{Key: fmt.Sprintf("k%05d", i), Value: []byte("1")})
+		}
+		must(t, s.Apply(ctx, ns, eventstore.Start, pos(1), first, projections.Fence{}))
+		// Runs of deletes and writes, longer and shorter than any chunk,
+		// and a key written and then deleted, deleted and then written.
+		var second []projections.Change
+		for i := range 1500 {
+			switch {
+			case i%700 < 600:
+				second = append(second, projections.Change{Key: fmt.Sprintf("k%05d", i)})
+			default:
+				second = append(second, projections.Change{Key: fmt.Sprintf("k%05d", i), Value: []byte("2")})
+			}
+		}
+		second = append(second, projections.Change{Key: "k00000", Value: []byte("3")}, projections.Change{Key: "k01499"})
+		must(t, s.Apply(ctx, ns, pos(1), pos(2), second, projections.Fence{}))
+		got := map[string]string{}
+		must(t, s.Scan(ctx, ns, "k", func(k string, v []byte) error { got[k] = string(v); return nil }))
+		for i := range 1500 {
+			k, want := fmt.Sprintf("k%05d", i), ""
+			if i%700 >= 600 {
+				want = "2"
+			}
+			switch k {
+			case "k00000":
+				want = "3"
+			case "k01499":
+				want = ""
+			}
+			if got[k] != want {
+				t.Fatalf("%s = %q, want %q", k, got[k], want)
+			}
+		}
+	})
+
 	t.Run("a cancelled context writes nothing", func(t *testing.T) {
 		s := b.New(t)
 		cctx, cancel := context.WithCancel(ctx)
