@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,7 +118,10 @@ func (p Position) Before(q Position) bool {
 }
 
 // String encodes p as "commit/prepare"; ParsePosition reverses it.
-func (p Position) String() string { return fmt.Sprintf("%d/%d", p.Commit, p.Prepare) }
+func (p Position) String() string {
+	b := strconv.AppendUint(make([]byte, 0, 24), p.Commit, 10)
+	return string(strconv.AppendUint(append(b, '/'), p.Prepare, 10))
+}
 
 // ParsePosition parses the output of Position.String.
 func ParsePosition(s string) (Position, error) {

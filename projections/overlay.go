@@ -78,12 +78,8 @@ func (o *Overlay) set(key string, d *doc) {
 	prev, had := o.entries[key]
 	if o.inEvent {
 		if _, seen := o.journal[key]; !seen {
-			if had {
-				cp := *prev
-				o.journal[key] = &cp
-			} else {
-				o.journal[key] = nil
-			}
+			// prev itself: once replaced below, nothing changes it.
+			o.journal[key] = prev // nil when there was none
 		}
 	}
 	if !had || !prev.dirty {

@@ -41,7 +41,8 @@ func foldConference(tx projections.Tx, t string, ev projections.Event, d *dirty)
 	if err != nil {
 		return err
 	}
-	d.students[student], d.confs[confID] = true, true
+	mark(&d.students, student)
+	mark(&d.confs, confID)
 	return indexStudent(tx, t, student, func(s *studentFacts) { s.Conferences = addSorted(s.Conferences, confID) })
 }
 

@@ -22,15 +22,30 @@ type dirty struct {
 	held      string                      // a conference held by this event
 }
 
-func newDirty() *dirty {
-	return &dirty{students: map[string]bool{}, terms: map[string][]domain.TermRef{},
-		allTerms: map[string]bool{}, confs: map[string]bool{}, guardians: map[string]bool{}}
+// newDirty returns an empty set; its maps are made on first mark, since
+// most events mark one or two of them.
+func newDirty() *dirty { return &dirty{} }
+
+// mark adds k to the set *m, making it on first use.
+func mark(m *map[string]bool, k string) {
+	if *m == nil {
+		*m = map[string]bool{}
+	}
+	(*m)[k] = true
+}
+
+// setTerms sets the terms of student whose snapshots change.
+func (d *dirty) setTerms(student string, terms []domain.TermRef) {
+	if d.terms == nil {
+		d.terms = map[string][]domain.TermRef{}
+	}
+	d.terms[student] = terms
 }
 
 func (d *dirty) content(student string, term domain.TermRef) {
-	d.students[student] = true
+	mark(&d.students, student)
 	if !slices.Contains(d.terms[student], term) {
-		d.terms[student] = append(d.terms[student], term)
+		d.setTerms(student, append(d.terms[student], term))
 	}
 }
 
@@ -79,7 +94,9 @@ func fold(tx projections.Tx, t string, ev projections.Event, revisions bool) (*d
 		err = foldConference(tx, t, ev, d)
 	default:
 		if id := rosterStudent(ev.Event); id != "" {
-			d.students[id], d.allTerms[id], d.guardians[id] = true, true, true
+			mark(&d.students, id)
+			mark(&d.allTerms, id)
+			mark(&d.guardians, id)
 		}
 	}
 	return d, err

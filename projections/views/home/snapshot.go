@@ -202,15 +202,24 @@ func studentTerms(tx projections.Tx, t, student string) ([]domain.TermRef, error
 // termSnapshots renders the term snapshots: per student and term (TermSnapshotKey)
 // the whole plan of that term and the omdömen of rounds of that term.
 func termSnapshots(tx projections.Tx, t string, d *dirty) error {
+	// Renders share d with the family's other views: read it, never change it.
+	var all map[string][]domain.TermRef // students whose every term changes
 	for _, s := range sortedKeys(d.allTerms) {
 		terms, err := studentTerms(tx, t, s)
 		if err != nil {
 			return err
 		}
-		d.terms[s] = terms
+		if all == nil {
+			all = map[string][]domain.TermRef{}
+		}
+		all[s] = terms
 	}
 	for _, s := range sortedKeys(d.students) {
-		for _, term := range d.terms[s] {
+		terms, ok := all[s]
+		if !ok {
+			terms = d.terms[s]
+		}
+		for _, term := range terms {
 			err := projections.Defer(tx, TermSnapshotKey(t, s, term), func(tx projections.Tx) error { return renderSnapshot(tx, t, s, term) })
 			if err != nil {
 				return err

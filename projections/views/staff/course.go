@@ -74,12 +74,12 @@ func renderCourses(r *reader, d *dirty) error {
 		}
 		return err
 	}
-	for cid := range d.courses {
-		d.courseOnly[cid] = true
-	}
-	for cid := range d.courseOnly {
-		if err := add(cid); err != nil {
-			return err
+	// Renders share d with the family's other views: read it, never change it.
+	for _, set := range []map[string]bool{d.courses, d.courseOnly} {
+		for cid := range set {
+			if err := add(cid); err != nil {
+				return err
+			}
 		}
 	}
 	for id := range d.people {

@@ -131,8 +131,16 @@ type dirty struct {
 	terms      map[domain.TermRef]bool            // a term's dates or existence: every document of it
 }
 
-func newDirty() *dirty {
-	return &dirty{people: map[string]bool{}, work: map[string]map[domain.TermRef]bool{}, courses: map[string]bool{}, courseOnly: map[string]bool{}, terms: map[domain.TermRef]bool{}}
+// newDirty returns an empty set; its maps are made on first mark, since
+// most events mark one or two of them.
+func newDirty() *dirty { return &dirty{} }
+
+// mark adds k to the set *m, making it on first use.
+func mark[K comparable](m *map[K]bool, k K) {
+	if *m == nil {
+		*m = map[K]bool{}
+	}
+	(*m)[k] = true
 }
 
 func (d *dirty) empty() bool {
@@ -140,11 +148,16 @@ func (d *dirty) empty() bool {
 }
 
 func (d *dirty) student(id string, terms ...domain.TermRef) {
-	if d.work[id] == nil {
-		d.work[id] = map[domain.TermRef]bool{}
+	if d.work == nil {
+		d.work = map[string]map[domain.TermRef]bool{}
+	}
+	w := d.work[id]
+	if w == nil {
+		w = map[domain.TermRef]bool{}
+		d.work[id] = w
 	}
 	for _, t := range terms {
-		d.work[id][t] = true
+		w[t] = true
 	}
 }
 
@@ -159,42 +172,42 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 	var err error
 	switch e := ev.Event.(type) {
 	case roster.StudentRegistered:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
 		if err == nil {
 			err = details(tx, t, e.StudentID, detailFact{From: e.EffectiveFrom, Grade: e.Grade, SchoolForm: e.SchoolForm, GradesGiven: e.GradesGiven})
 		}
 	case roster.StudentMoved:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 		err = place(tx, t, e.StudentID, e.SchoolID, e.EffectiveFrom, d)
 	case roster.StudentRenamed:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 	case roster.StudentDetailsChanged:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 		err = details(tx, t, e.StudentID, detailFact{From: e.EffectiveFrom, Grade: e.Grade, SchoolForm: e.SchoolForm, GradesGiven: e.GradesGiven})
 	case roster.StudentProtectionChanged:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 	case roster.StudentLeft:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 	case roster.MentorAssigned:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 		err = update(tx, indexKey(t), func(x *index) { x.Mentors = addSorted(x.Mentors, e.StaffID) })
 	case roster.MentorEnded:
-		d.people[e.StudentID] = true
+		mark(&d.people, e.StudentID)
 	case roster.CourseCreated:
-		d.courses[e.CourseID] = true
+		mark(&d.courses, e.CourseID)
 		err = update(tx, yearKey(t, e.Term.SchoolYear), func(y *year) { y.Courses = addSorted(y.Courses, e.CourseID) })
 		if err == nil {
 			err = addTerms(tx, t, d, courseTerms(e.Term, e.WholeYear)...)
 		}
 	case roster.CourseTeacherAssigned:
-		d.courseOnly[e.CourseID] = true
+		mark(&d.courseOnly, e.CourseID)
 	case roster.CourseTeacherEnded:
-		d.courseOnly[e.CourseID] = true
+		mark(&d.courseOnly, e.CourseID)
 	case roster.StudentsEnrolled:
-		d.courses[e.CourseID] = true
+		mark(&d.courses, e.CourseID)
 	case roster.StudentsUnenrolled:
-		d.courses[e.CourseID] = true
+		mark(&d.courses, e.CourseID)
 	case setup.SchoolYearCreated:
 		var terms []domain.TermRef
 		for _, tm := range e.Terms {
@@ -202,10 +215,10 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 		}
 		err = addTerms(tx, t, d, terms...)
 		for _, tm := range terms {
-			d.terms[tm] = true
+			mark(&d.terms, tm)
 		}
 	case setup.TermDatesChanged:
-		d.terms[domain.TermRef{SchoolYear: e.SchoolYearID, Kind: e.Kind}] = true
+		mark(&d.terms, domain.TermRef{SchoolYear: e.SchoolYearID, Kind: e.Kind})
 	default:
 		return foldContent(tx, t, ev)
 	}
@@ -251,7 +264,7 @@ func addTerms(tx projections.Tx, t string, d *dirty, terms ...domain.TermRef) er
 			i, found := slices.BinarySearchFunc(x.Terms, tm, compareTerms)
 			if !found {
 				x.Terms = slices.Insert(x.Terms, i, tm)
-				d.terms[tm] = true
+				mark(&d.terms, tm)
 			}
 		}
 	})

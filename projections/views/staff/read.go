@@ -21,25 +21,26 @@ type reader struct {
 	years    map[string]relations.SchoolYear
 }
 
-func newReader(tx projections.Tx, t string) *reader {
-	return &reader{tx: tx, t: t, students: map[string]relations.Student{}, facts: map[string]studentFacts{},
-		courses: map[string]relations.Course{}, rounds: map[string]roundFact{}, byCourse: map[string][]roundFact{},
-		years: map[string]relations.SchoolYear{}}
-}
+func newReader(tx projections.Tx, t string) *reader { return &reader{tx: tx, t: t} }
 
-func cached[T any](m map[string]T, id string, read func() (T, error)) (T, error) {
-	if v, ok := m[id]; ok {
+// cached reads id through the cache *m, made on first use: most events
+// read only a few kinds of document.
+func cached[T any](m *map[string]T, id string, read func() (T, error)) (T, error) {
+	if v, ok := (*m)[id]; ok {
 		return v, nil
 	}
 	v, err := read()
 	if err == nil {
-		m[id] = v
+		if *m == nil {
+			*m = map[string]T{}
+		}
+		(*m)[id] = v
 	}
 	return v, err
 }
 
 func (r *reader) student(id string) (relations.Student, error) {
-	return cached(r.students, id, func() (relations.Student, error) {
+	return cached(&r.students, id, func() (relations.Student, error) {
 		s, _, err := relations.Load[relations.Student](r.tx, relations.StudentKey(r.t, id))
 		s.ID = id
 		return s, err
@@ -47,11 +48,11 @@ func (r *reader) student(id string) (relations.Student, error) {
 }
 
 func (r *reader) studentFacts(id string) (studentFacts, error) {
-	return cached(r.facts, id, func() (studentFacts, error) { return load[studentFacts](r.tx, studentKey(r.t, id)) })
+	return cached(&r.facts, id, func() (studentFacts, error) { return load[studentFacts](r.tx, studentKey(r.t, id)) })
 }
 
 func (r *reader) course(id string) (relations.Course, error) {
-	return cached(r.courses, id, func() (relations.Course, error) {
+	return cached(&r.courses, id, func() (relations.Course, error) {
 		c, _, err := relations.Load[relations.Course](r.tx, relations.CourseKey(r.t, id))
 		c.ID = id
 		return c, err
@@ -60,7 +61,7 @@ func (r *reader) course(id string) (relations.Course, error) {
 
 // courseRounds returns the course's rounds of term, in creation order.
 func (r *reader) courseRounds(courseID string, term domain.TermRef) ([]roundFact, error) {
-	all, err := cached(r.byCourse, courseID, func() ([]roundFact, error) {
+	all, err := cached(&r.byCourse, courseID, func() ([]roundFact, error) {
 		ids, err := load[courseRounds](r.tx, courseRoundsKey(r.t, courseID))
 		if err != nil {
 			return nil, err
@@ -87,7 +88,7 @@ func (r *reader) courseRounds(courseID string, term domain.TermRef) ([]roundFact
 
 // termDates returns a term's first and last day, when its school year is known.
 func (r *reader) termDates(term domain.TermRef) (start, end domain.Date, ok bool, err error) {
-	y, err := cached(r.years, term.SchoolYear, func() (relations.SchoolYear, error) {
+	y, err := cached(&r.years, term.SchoolYear, func() (relations.SchoolYear, error) {
 		y, _, err := relations.Load[relations.SchoolYear](r.tx, relations.SchoolYearKey(r.t, term.SchoolYear))
 		return y, err
 	})

@@ -19,7 +19,7 @@ func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, cha
 		}
 		change(&r.Entries[i])
 		d.student(studentID, r.Term)
-		d.courseOnly[r.CourseID] = true
+		mark(&d.courseOnly, r.CourseID)
 	})
 }
 
@@ -29,7 +29,7 @@ func assessmentFacts(tx projections.Tx, t string, ev projections.Event, d *dirty
 		return update(tx, roundKey(t, id), func(r *roundFact) {
 			r.ID = id
 			change(r)
-			d.courses[r.CourseID] = true
+			mark(&d.courses, r.CourseID)
 		})
 	}
 	var err error
