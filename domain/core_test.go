@@ -270,10 +270,14 @@ func TestDatesAndTerms(t *testing.T) {
 	if string(b) != `{"D":"2026-12-20","Z":null}` || json.Unmarshal(b, &back) != nil || back.D != d || !back.Z.IsZero() {
 		t.Fatalf("json %s -> %+v", b, back)
 	}
-	for _, bad := range []string{`"2026-13-01"`, `"20261220"`, `12`} {
+	for _, bad := range []string{`"2026-13-01"`, `"20261220"`, `12`, `"2026-02-30"`, `""`, `"-"`, `"2026-12-20\n"`} {
 		if json.Unmarshal([]byte(bad), &back.D) == nil {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+	// An escaped string (the decoder's path) reads as the plain one.
+	if json.Unmarshal([]byte(`"\u0032026-12-20"`), &back.D) != nil || back.D != d {
+		t.Errorf("escaped date -> %+v", back.D)
 	}
 	if _, err := domain.Location("Mars/Olympus"); !domain.IsCode(err, domain.CodeInvalid) {
 		t.Fatal("unknown zone accepted")

@@ -122,6 +122,16 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
+	// A string of digits and dashes unquotes to itself: no decoder needed
+	// (the views' documents hold many dates, and the API reads them).
+	if s, ok := plainString(b); ok {
+		p, err := ParseDate(s)
+		if err != nil {
+			return err
+		}
+		*d = p
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("date must be a string YYYY-MM-DD")
@@ -132,6 +142,19 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = p
 	return nil
+}
+
+// plainString is the content of a JSON string of digits and dashes only.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if (c < '0' || c > '9') && c != '-' {
+			return "", false
+		}
+	}
+	return string(b[1 : len(b)-1]), true
 }
 
 // Location loads a time zone by name, defaulting to DefaultTimeZone.
