@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
 	lru "github.com/hashicorp/golang-lru/v2"
 
@@ -146,9 +148,41 @@ func (a *API) read(fn readFunc) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		if raw, ok := body.(encodedJSON); ok {
+			raw.write(w)
+			return
+		}
 		writeJSON(w, http.StatusOK, body)
 	}
 }
+
+// encodeDoc encodes a view document as writeJSON would (goccy/go-json
+// writes encoding/json's bytes for the views' documents:
+// TestEveryViewEncodesAsEncodingJSONWould), at a few times its speed.
+func encodeDoc(v any) (encodedJSON, error) {
+	b, err := gojson.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode a view document: %w", err)
+	}
+	return b, nil
+}
+
+// encodedJSON is a read's answer already encoded: a JSON value exactly as
+// writeJSON would write it, without the newline that ends the body.
+type encodedJSON []byte
+
+// write answers 200 with the value and the newline, as writeJSON does.
+func (b encodedJSON) write(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	_, _ = w.Write(newline)
+}
+
+var newline = []byte{'\n'}
 
 func (a *API) runRead(q *query, fn readFunc) (any, error) {
 	ctx := q.r.Context()
@@ -212,20 +246,37 @@ func (q *query) waitFor(ctx context.Context, view string) error {
 // getDoc reads one view document into v after waiting for the token;
 // false when there is none.
 func (q *query) getDoc(ctx context.Context, view, key string, v any) (bool, error) {
-	if err := q.waitFor(ctx, view); err != nil {
+	raw, err := q.getRaw(ctx, view, key)
+	if err != nil || raw == nil {
 		return false, err
+	}
+	return true, decodeDoc(view, raw, v)
+}
+
+// getRaw reads one view document's stored bytes after waiting for the
+// token; nil when there is none. The bytes are the reader's own copy.
+func (q *query) getRaw(ctx context.Context, view, key string) ([]byte, error) {
+	if err := q.waitFor(ctx, view); err != nil {
+		return nil, err
 	}
 	docs, err := q.a.views.Get(ctx, view, key)
 	if err != nil {
-		return false, fmt.Errorf("read view %s: %w", view, err)
+		return nil, fmt.Errorf("read view %s: %w", view, err)
 	}
-	if len(docs) == 0 || docs[0] == nil {
-		return false, nil
+	if len(docs) == 0 {
+		return nil, nil
 	}
-	if err := json.Unmarshal(docs[0], v); err != nil {
-		return false, fmt.Errorf("decode a document of view %s: %w", view, err)
+	return docs[0], nil
+}
+
+// decodeDoc decodes a view document with the JSON codec the views are
+// written and folded with (goccy/go-json: projections/jsoncodec.go), a few
+// times faster than encoding/json on the large staff documents.
+func decodeDoc(view string, raw []byte, v any) error {
+	if err := gojson.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode a document of view %s: %w", view, err)
 	}
-	return true, nil
+	return nil
 }
 
 // hidden is the answer to what the caller may not see or what does not
