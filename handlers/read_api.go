@@ -32,6 +32,9 @@ type reads struct {
 	feed    *feed // SSE (sse.go); nil when the store cannot be followed
 	zones   *lru.Cache[string, zone]
 	zoneTTL time.Duration
+	// overviews keeps the last decode of each recent mentor overview's
+	// rows (read_views.go).
+	overviews *lru.Cache[string, overviewCut]
 }
 
 // zoneTTL is how long a read trusts an organiser's time zone without
@@ -59,7 +62,12 @@ func (a *API) initReads(c APIConfig) error {
 	if err != nil {
 		return fmt.Errorf("time zone cache: %w", err)
 	}
-	a.reads = &reads{policy: pol, access: NewAccessLog(sink, c.Logger, AccessLogOptions{}), zones: zones, zoneTTL: defaultZoneTTL}
+	overviews, err := lru.New[string, overviewCut](overviewCacheSize)
+	if err != nil {
+		return fmt.Errorf("overview cache: %w", err)
+	}
+	a.reads = &reads{policy: pol, access: NewAccessLog(sink, c.Logger, AccessLogOptions{}), zones: zones, zoneTTL: defaultZoneTTL,
+		overviews: overviews}
 	a.reads.feed = newFeed(a)
 	return nil
 }

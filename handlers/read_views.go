@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -29,7 +30,8 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 	if err := allowed(a.reads.policy.MentorOverview(ctx, who, id, q.Day)); err != nil {
 		return nil, err
 	}
-	raw, err := q.getRaw(ctx, staff.MentorOverviewName, staff.MentorOverviewKey(q.Tenant(), id, term))
+	key := staff.MentorOverviewKey(q.Tenant(), id, term)
+	raw, err := q.getRaw(ctx, staff.MentorOverviewName, key)
 	if err != nil || raw == nil {
 		return emptyOr(false, err)
 	}
@@ -39,8 +41,8 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 	// writeJSON would: projections/jsoncodec.go), judged on the few fields
 	// the cut reads; decoding and re-encoding the whole document was most
 	// of the read's time.
-	var rows overviewRows
-	if err := decodeDoc(staff.MentorOverviewName, raw, &rows); err != nil {
+	rows, err := a.overviewRows(key, raw)
+	if err != nil {
 		return nil, err
 	}
 	if rows.servable(who.Role, q.Day) {
@@ -72,6 +74,40 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 	return encodeDoc(doc)
 }
 
+// overviewRows is what the mentor overview's cut reads of the stored
+// document raw at key. Decoding even these few fields scans the whole
+// document, so the last decode per key is kept and reused while the
+// stored bytes are equal to the ones it was decoded from: a comparison of
+// the bytes, never a stale answer.
+func (a *API) overviewRows(key string, raw []byte) (*overviewRows, error) {
+	if c, ok := a.reads.overviews.Get(key); ok && bytes.Equal(c.raw, raw) {
+		return c.rows, nil
+	}
+	rows := new(overviewRows)
+	if err := decodeDoc(staff.MentorOverviewName, raw, rows); err != nil {
+		return nil, err
+	}
+	if len(raw) <= maxCachedOverview {
+		a.reads.overviews.Add(key, overviewCut{raw: raw, rows: rows})
+	}
+	return rows, nil
+}
+
+// overviewCut is a stored overview and its rows as overviewRows decoded
+// them; neither is changed once cached.
+type overviewCut struct {
+	raw  []byte
+	rows *overviewRows
+}
+
+// The cache of overviewRows holds at most overviewCacheSize overviews of
+// at most maxCachedOverview bytes each (a class of 30 in 10 subjects is
+// about 40 KB).
+const (
+	overviewCacheSize = 256
+	maxCachedOverview = 256 << 10
+)
+
 // overviewRows is what the mentor overview's cut reads of a stored
 // document: whether a row is protected (its name is filled in per caller)
 // and its mentor periods (a mentor sees current mentees only).
@@ -85,7 +121,7 @@ type overviewRows struct {
 
 // servable reports whether the stored document is the answer as it is:
 // no row is protected and, for a mentor, every row is a current mentee.
-func (o overviewRows) servable(role domain.Role, day domain.Date) bool {
+func (o *overviewRows) servable(role domain.Role, day domain.Date) bool {
 	for _, r := range o.Rows {
 		if r.Protected {
 			return false
