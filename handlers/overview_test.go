@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
+
+	gojson "github.com/goccy/go-json"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/projections/views/staff"
@@ -131,5 +136,84 @@ func TestMentorOverviewAsStoredOrCut(t *testing.T) {
 	}
 	if s := students(r.Body); !s["s2"] {
 		t.Fatalf("an admin's students: %v", s)
+	}
+}
+
+// The cut drops former mentees' rows from the stored bytes: the same
+// bytes as decoding, cutting and encoding, whatever the rows hold.
+func TestOverviewCutOfStoredBytes(t *testing.T) {
+	cache, err := lru.New[string, *storedOverview](4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &API{reads: &reads{overviews: cache}}
+	d := domain.MustDate
+	period := func(from, to string) []staff.Period {
+		p := staff.Period{From: d(from)}
+		if to != "" {
+			p.To = d(to)
+		}
+		return []staff.Period{p}
+	}
+	doc := staff.MentorOverviewDoc{MentorID: "m1", Term: domain.TermRef{SchoolYear: "sy25", Kind: domain.HT},
+		TermStart: d("2025-08-18"), TermEnd: d("2025-12-19"), Courses: []staff.CourseProgress{{CourseID: "c1", Name: `"rows":[{}]`}}}
+	for i, name := range []string{`Elev "rows":[`, "Elev <b>&</b>", `Elev \ ]`, "Elev ,]}", "Åsa"} {
+		to := ""
+		if i%2 == 1 {
+			to = "2025-10-01" // a former mentee on 2025-10-20
+		}
+		doc.Rows = append(doc.Rows, staff.MenteeRow{StudentID: fmt.Sprint("s", i), Name: name, Mentor: period("2025-08-11", to),
+			Subjects: []staff.SubjectCell{{Subject: "SV", CourseID: "c1"}}, Risks: []staff.RiskSignal{}})
+	}
+	raw, err := gojson.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		role  domain.Role
+		day   string
+		shown []string
+	}{
+		{domain.RoleMentor, "2025-10-20", []string{"s0", "s2", "s4"}},
+		{domain.RoleMentor, "2025-09-20", []string{"s0", "s1", "s2", "s3", "s4"}},
+		{domain.RoleMentor, "2025-08-01", nil},
+		{domain.RoleAdmin, "2025-10-20", []string{"s0", "s1", "s2", "s3", "s4"}},
+	} {
+		o, err := a.storedOverview("k", raw)
+		if err != nil || o.spans == nil {
+			t.Fatalf("rows not located (%v): %s", err, raw)
+		}
+		body, shown, ok := o.answer(c.role, d(c.day))
+		if !ok {
+			t.Fatalf("%s on %s: not answered from the stored bytes", c.role, c.day)
+		}
+		cut := doc
+		cut.Rows = []staff.MenteeRow{}
+		var ids []string
+		for _, i := range shown {
+			ids = append(ids, o.rows[i].StudentID)
+		}
+		for _, r := range doc.Rows {
+			if slices.Contains(c.shown, r.StudentID) {
+				cut.Rows = append(cut.Rows, r)
+			}
+		}
+		want, err := json.Marshal(cut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, want) || !slices.Equal(ids, c.shown) {
+			t.Errorf("%s on %s: shown %v\n%s\nwant %v\n%s", c.role, c.day, ids, body, c.shown, want)
+		}
+	}
+	// A protected row is decoded (its name depends on the caller).
+	doc.Rows[0].Protected, doc.Rows[0].Name = true, ""
+	if raw, err = gojson.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := a.storedOverview("k", raw); err != nil {
+		t.Fatal(err)
+	} else if _, _, ok := o.answer(domain.RoleAdmin, d("2025-10-20")); ok {
+		t.Error("a protected row answered from the stored bytes")
 	}
 }

@@ -32,9 +32,9 @@ type reads struct {
 	feed    *feed // SSE (sse.go); nil when the store cannot be followed
 	zones   *lru.Cache[string, zone]
 	zoneTTL time.Duration
-	// overviews keeps the last decode of each recent mentor overview's
-	// rows (read_views.go).
-	overviews *lru.Cache[string, overviewCut]
+	// overviews keeps recent mentor overviews as their cut reads them
+	// (overview.go).
+	overviews *lru.Cache[string, *storedOverview]
 }
 
 // zoneTTL is how long a read trusts an organiser's time zone without
@@ -62,7 +62,7 @@ func (a *API) initReads(c APIConfig) error {
 	if err != nil {
 		return fmt.Errorf("time zone cache: %w", err)
 	}
-	overviews, err := lru.New[string, overviewCut](overviewCacheSize)
+	overviews, err := lru.New[string, *storedOverview](overviewCacheSize)
 	if err != nil {
 		return fmt.Errorf("overview cache: %w", err)
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -36,21 +35,22 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 		return emptyOr(false, err)
 	}
 	object := id + "/" + term.String()
-	// Most overviews need no cut: every mentee is current and none is
-	// protected. Those are served as stored (the view writes the bytes
-	// writeJSON would: projections/jsoncodec.go), judged on the few fields
-	// the cut reads; decoding and re-encoding the whole document was most
-	// of the read's time.
-	rows, err := a.overviewRows(key, raw)
+	// Most overviews need no cut (every mentee current, none protected)
+	// or only rows dropped (former mentees): those are served as stored,
+	// or as the stored bytes without those rows (the view writes the bytes
+	// writeJSON would: projections/jsoncodec.go). Decoding and encoding
+	// the whole document again was nearly all of the read's time.
+	stored, err := a.storedOverview(key, raw)
 	if err != nil {
 		return nil, err
 	}
-	if rows.servable(who.Role, q.Day) {
-		for _, r := range rows.Rows {
-			a.logRead(q, "mentor-overview", object, r.StudentID)
+	if body, shown, ok := stored.answer(who.Role, q.Day); ok {
+		for _, i := range shown {
+			a.logRead(q, "mentor-overview", object, stored.rows[i].StudentID)
 		}
-		return encodedJSON(raw), nil
+		return body, nil
 	}
+	// A protected row: its name depends on the caller.
 	var doc staff.MentorOverviewDoc
 	if err := decodeDoc(staff.MentorOverviewName, raw, &doc); err != nil {
 		return nil, err
@@ -72,65 +72,6 @@ func (a *API) mentorOverview(ctx context.Context, q *query) (any, error) {
 		a.logRead(q, "mentor-overview", object, r.StudentID)
 	}
 	return encodeDoc(doc)
-}
-
-// overviewRows is what the mentor overview's cut reads of the stored
-// document raw at key. Decoding even these few fields scans the whole
-// document, so the last decode per key is kept and reused while the
-// stored bytes are equal to the ones it was decoded from: a comparison of
-// the bytes, never a stale answer.
-func (a *API) overviewRows(key string, raw []byte) (*overviewRows, error) {
-	if c, ok := a.reads.overviews.Get(key); ok && bytes.Equal(c.raw, raw) {
-		return c.rows, nil
-	}
-	rows := new(overviewRows)
-	if err := decodeDoc(staff.MentorOverviewName, raw, rows); err != nil {
-		return nil, err
-	}
-	if len(raw) <= maxCachedOverview {
-		a.reads.overviews.Add(key, overviewCut{raw: raw, rows: rows})
-	}
-	return rows, nil
-}
-
-// overviewCut is a stored overview and its rows as overviewRows decoded
-// them; neither is changed once cached.
-type overviewCut struct {
-	raw  []byte
-	rows *overviewRows
-}
-
-// The cache of overviewRows holds at most overviewCacheSize overviews of
-// at most maxCachedOverview bytes each (a class of 30 in 10 subjects is
-// about 40 KB).
-const (
-	overviewCacheSize = 256
-	maxCachedOverview = 256 << 10
-)
-
-// overviewRows is what the mentor overview's cut reads of a stored
-// document: whether a row is protected (its name is filled in per caller)
-// and its mentor periods (a mentor sees current mentees only).
-type overviewRows struct {
-	Rows []struct {
-		StudentID string         `json:"student_id"`
-		Protected bool           `json:"protected"`
-		Mentor    []staff.Period `json:"mentor"`
-	} `json:"rows"`
-}
-
-// servable reports whether the stored document is the answer as it is:
-// no row is protected and, for a mentor, every row is a current mentee.
-func (o *overviewRows) servable(role domain.Role, day domain.Date) bool {
-	for _, r := range o.Rows {
-		if r.Protected {
-			return false
-		}
-		if role == domain.RoleMentor && !(staff.MenteeRow{Mentor: r.Mentor}).MentoredOn(day) {
-			return false
-		}
-	}
-	return true
 }
 
 func (a *API) courseView(ctx context.Context, q *query) (any, error) {
