@@ -38,11 +38,11 @@ type overviewRow struct {
 }
 
 // The cache holds at most overviewCacheSize overviews of at most
-// maxCachedOverview bytes each (a class of 30 in 10 subjects is about
-// 40 KB).
+// maxCachedOverview bytes each, 16 MiB at most (a class of 30 in 10
+// subjects is about 40 KB; a larger overview is decoded on every read).
 const (
 	overviewCacheSize = 256
-	maxCachedOverview = 256 << 10
+	maxCachedOverview = 64 << 10
 )
 
 // storedOverview is the stored overview raw at key, from the cache when
