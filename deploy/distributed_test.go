@@ -274,7 +274,15 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("%s: must take its settings from ConfigMap %s", d.Name, cm.Name)
 		}
 		fromSecret := map[string]bool{}
+		memLimit := false
 		for _, e := range c.Env {
+			if e.Name == "GOMEMLIMIT" {
+				// The Go runtime's, from the container's own limit.
+				rf := e.ValueFrom
+				memLimit = rf != nil && rf.ResourceFieldRef != nil && rf.ResourceFieldRef.Resource == "limits.memory" &&
+					!c.Resources.Limits.Memory().IsZero()
+				continue
+			}
 			if !known[e.Name] {
 				t.Errorf("%s sets %s, which iupd does not read", d.Name, e.Name)
 			}
@@ -285,6 +293,9 @@ func TestKubernetesManifests(t *testing.T) {
 				}
 				fromSecret[e.Name] = true
 			}
+		}
+		if !memLimit {
+			t.Errorf("%s: GOMEMLIMIT must come from the container's memory limit (a rebuild relaxes GOGC)", d.Name)
 		}
 		if !fromSecret["IUP_EVENTS"] || !fromSecret["IUP_READMODELS"] {
 			t.Errorf("%s: the store URLs must come from the Secret", d.Name)

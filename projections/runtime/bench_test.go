@@ -136,6 +136,9 @@ func rebuildAll(b *testing.B, log *sampleLog, views projections.Store) {
 	if n, err := strconv.Atoi(os.Getenv("IUP_BENCH_REBUILD_BATCH")); err == nil && n > 0 {
 		cfg.RebuildBatchSize = n
 	}
+	if n, err := strconv.Atoi(os.Getenv("IUP_BENCH_REBUILD_GC")); err == nil && n != 0 {
+		cfg.RebuildGCPercent = n // -1 leaves the collector as GOGC set it
+	}
 	rt, err := runtime.New(cfg)
 	if err != nil {
 		b.Fatal(err)
