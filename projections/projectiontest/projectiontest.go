@@ -5,6 +5,7 @@ package projectiontest
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,37 @@ func Doc(t testing.TB, view map[string]json.RawMessage, key string, v any) {
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
 		t.Fatalf("document %q: %v", key, err)
+	}
+}
+
+// SameAsAlone checks that family, a projection serving several views, writes
+// for each of them exactly the served documents (keys under the view's
+// name) that the view's own projection writes alone from the same events.
+func SameAsAlone(t testing.TB, family projections.Projection, alone []projections.Projection, events []projections.Event) {
+	t.Helper()
+	all := View(t, family, events)
+	for _, p := range alone {
+		if !family.Serves(p.Name) {
+			t.Fatalf("%s does not serve %s", family.Name, p.Name)
+		}
+		own := View(t, p, events)
+		prefix, n := p.Name+"/", 0
+		for k, v := range all {
+			if !strings.HasPrefix(k, prefix) {
+				continue
+			}
+			n++
+			if string(own[k]) != string(v) {
+				t.Errorf("%s: %s differs from the view built alone", p.Name, k)
+			}
+		}
+		for k := range own {
+			if _, ok := all[k]; strings.HasPrefix(k, prefix) && !ok {
+				t.Errorf("%s: %s is missing from %s", p.Name, k, family.Name)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: %s wrote none of its documents", p.Name, family.Name)
+		}
 	}
 }
