@@ -366,8 +366,14 @@ func (a *API) createCourse(ctx context.Context, c *cmd) (written, error) {
 	}
 	id := orNewID(c, in.ID, "course-")
 	c.Stream = roster.CourseStream(c.Tenant(), id)
+	term := domain.TermRef(in.Term)
+	if in.WholeYear {
+		// The term names the school year; a whole-year course has no term
+		// kind, and the domain refuses one.
+		term.Kind = ""
+	}
 	res, err := roster.HandleCourse(ctx, c.Log, roster.CreateCourse{Meta: c.Meta, CourseID: id, SchoolID: in.SchoolID,
-		Subject: in.Subject, Name: in.Name, Term: domain.TermRef(in.Term), WholeYear: in.WholeYear})
+		Subject: in.Subject, Name: in.Name, Term: term, WholeYear: in.WholeYear})
 	if err != nil {
 		return written{}, err
 	}
