@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BIN       ?= bin
 
-.PHONY: setup build serve test test-short crash-test bench fuzz load load-overview fmt vet
+.PHONY: setup build serve test test-short crash-test bench fuzz load load-overview municipality fmt vet
 
 ## setup: download modules and install redis-server when missing (root, Debian)
 setup:
@@ -72,6 +72,22 @@ load: build
 	kill -0 $$pid 2>/dev/null || { echo "iupd serve did not start (is $(LOAD_ADDR) taken?): see $(LOAD_DIR)/serve.log"; exit 1; }; \
 	$(BIN)/iupd loadgen --url http://$(LOAD_ADDR) --data-dir $(LOAD_DIR)/data --rate-writes $(LOAD_WRITES) \
 		--rate-reads $(LOAD_READS) --duration $(LOAD_DURATION) --json $(LOAD_DIR)/report.json
+
+## municipality: a municipality's school year (BENCHMARKS.md "Municipality"):
+## a fresh organiser of MUNI_SCHOOLS x 9 grades x MUNI_CLASSES classes x
+## MUNI_STUDENTS students loaded through the API with one school year of
+## history (iupd api + iupd loadgen --history year), then every view
+## rebuilt into a private, empty redis-server (iupd project), timed; prints
+## events, load time and rate, rebuild time, Redis peak memory, load average.
+## The data is left in MUNI_DIR (several GB at full size): delete it after.
+MUNI_DIR      ?= $(BIN)/municipality
+MUNI_SCHOOLS  ?= 67
+MUNI_CLASSES  ?= 4
+MUNI_STUDENTS ?= 25
+MUNI_PARALLEL ?= 64
+municipality: build
+	IUPD=$(BIN)/iupd MUNI_DIR=$(MUNI_DIR) MUNI_SCHOOLS=$(MUNI_SCHOOLS) MUNI_CLASSES=$(MUNI_CLASSES) \
+		MUNI_STUDENTS=$(MUNI_STUDENTS) MUNI_PARALLEL=$(MUNI_PARALLEL) .ci/municipality
 
 ## load-overview: the mentor overview against the same bytes through the same middleware
 load-overview:

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/iup-platform/iup/cmd/iupd/internal/loadgen"
@@ -43,6 +44,7 @@ func loadgenCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Float64Var(&cfg.ProbeShare, "probe-share", 0.02, "share of writes whose append-to-visible staleness is measured")
 	fs.BoolVar(&cfg.NoTokens, "no-tokens", false, "send reads without consistency tokens")
 	mix := fs.String("mix", "", "operation weights over the default mix, e.g. teacher.bulk-level=0,mentor.overview=40")
+	fs.StringVar(&cfg.History, "history", "", `after the setup, write a history for every student: "year" is one school year (HT and VT) through the bulk endpoints; then the workload runs for --duration (0: none)`)
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,9 +73,14 @@ func loadgenCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	// Tokens outlive the setup and the run.
 	ttl := cfg.Duration + 2*time.Hour
+	if cfg.History != "" {
+		ttl += 24 * time.Hour // a municipality's year takes a while to write
+	}
 	cfg.Minter = minter{iss: iss, issuer: *issuer, audience: *audience, tenant: cfg.Tenant, ttl: ttl}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	cfg.Progress = newProgress(stderr, "loadgen setup", "requests", 0)
+	// Made when the history starts, so its rate and time left count from then.
+	cfg.HistoryProgress = &lateProgress{make: func() loadgen.Progress { return newProgress(stderr, "loadgen history", "jobs", 0) }}
 
 	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {
@@ -112,3 +119,19 @@ func (m minter) Mint(subject, role string) (string, error) {
 	return m.iss.Mint(auth.TokenRequest{Issuer: m.issuer, Audience: m.audience, Subject: subject, Tenant: m.tenant,
 		Roles: []domain.Role{domain.Role(role)}, Now: time.Now(), TTL: m.ttl})
 }
+
+// lateProgress starts its progress report at the first call.
+type lateProgress struct {
+	once sync.Once
+	make func() loadgen.Progress
+	p    loadgen.Progress
+}
+
+func (l *lateProgress) get() loadgen.Progress {
+	l.once.Do(func() { l.p = l.make() })
+	return l.p
+}
+
+func (l *lateProgress) SetTotal(total int64) { l.get().SetTotal(total) }
+func (l *lateProgress) Add(n int64)          { l.get().Add(n) }
+func (l *lateProgress) Done()                { l.get().Done() }

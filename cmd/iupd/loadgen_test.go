@@ -110,3 +110,63 @@ func flatMix() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// loadgen --history year at a tiny size: after the setup, one school year
+// of every student through the API (rounds with bulk levels, comments,
+// self-assessments, bulk plans with fields and publication, talks held
+// and acknowledged, risk signals), every request answered 2xx, the events
+// counted from the service's counter, and no workload (--duration 0).
+func TestLoadgenHistoryYear(t *testing.T) {
+	m := startMain(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	err := loadgenCommand(context.Background(), []string{
+		"--url", "http://" + m.Addr(), "--data-dir", m.Config.DataDir, "--tenant", "lghist",
+		"--classes-per-grade", "1", "--students-per-class", "3", "--courses-per-class", "2",
+		"--history", "year", "--duration", "0", "--timeout", "30s", "--json", out,
+	}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("loadgen: %v\n%s", err, lastLines(stderr.String(), 20))
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Organiser struct{ Students, Guardians, Courses int }
+		History   *struct {
+			Terms         int
+			Requests      int64
+			Events        int64
+			SetupEvents   int64 `json:"setup_events"`
+			ServiceEvents int64 `json:"service_events"`
+		}
+		Writes, Reads struct{ Latency struct{ Count int64 } }
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("the JSON report does not parse: %v\n%s", err, raw)
+	}
+	h := rep.History
+	if h == nil {
+		t.Fatalf("the report has no history:\n%s", raw)
+	}
+	students := int64(rep.Organiser.Students)
+	if students != 27 || h.Terms != 2 {
+		t.Fatalf("organiser %+v, history %+v", rep.Organiser, h)
+	}
+	// A term of a student is at least: a level and a comment in each of
+	// two courses, a self-assessment in one, a plan made, two fields
+	// written and published, a talk booked, held and acknowledged.
+	if min := students * 2 * (2*2 + 1 + 4 + 3); h.Events < min {
+		t.Errorf("%d events in the history of %d students, want at least %d", h.Events, students, min)
+	}
+	if h.SetupEvents <= 0 || h.ServiceEvents < h.SetupEvents+h.Events || h.Requests <= 0 {
+		t.Errorf("history %+v: the setup's and the service's events are not counted", h)
+	}
+	if rep.Writes.Latency.Count+rep.Reads.Latency.Count != 0 {
+		t.Errorf("a workload ran with --duration 0")
+	}
+	if table := stdout.String(); !strings.Contains(table, "history year (2 terms)") {
+		t.Errorf("the table lacks the history:\n%s", table)
+	}
+}

@@ -50,10 +50,14 @@ type Config struct {
 	// NoTokens sends reads without consistency tokens.
 	NoTokens bool
 	Mix      MixWeights
-	Minter   Minter
-	Progress Progress
-	Logger   *slog.Logger
-	Now      func() time.Time // the school calendar's clock; time.Now when nil
+	// History, when HistoryYear, writes one school year (HT and VT) for
+	// every student through the API after the setup, before the workload.
+	History         string
+	Minter          Minter
+	Progress        Progress
+	HistoryProgress Progress // of the history; none when nil
+	Logger          *slog.Logger
+	Now             func() time.Time // the school calendar's clock; time.Now when nil
 }
 
 // Role names as tokens carry them.
@@ -88,6 +92,9 @@ func (c *Config) defaults() {
 	if c.Progress == nil {
 		c.Progress = noProgress{}
 	}
+	if c.HistoryProgress == nil {
+		c.HistoryProgress = noProgress{}
+	}
 }
 
 func (c *Config) validate() error {
@@ -106,6 +113,8 @@ func (c *Config) validate() error {
 		return errors.New("loadgen: rates must not be negative")
 	case c.Duration < 0:
 		return errors.New("loadgen: duration must not be negative")
+	case c.History != "" && c.History != HistoryYear:
+		return fmt.Errorf("loadgen: history %q: the one history is %q", c.History, HistoryYear)
 	case c.ProbeShare < 0 || c.ProbeShare > 1:
 		return errors.New("loadgen: the probe share is between 0 and 1")
 	}
@@ -165,11 +174,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Logger.Info("loadgen setup", "tenant", cfg.Tenant, "students", size.Students, "guardians", size.Guardians,
 		"courses", size.Courses, "term", org.Calendar.Current)
 	setupStart := time.Now()
-	err := runPhases(ctx, g.setupPhases(), cfg.SetupParallel, cfg.Progress)
+	eventsBefore := g.eventsAppended(ctx)
+	err := runPhases(ctx, g.setupPhases(), cfg.SetupParallel, cfg.Progress, true)
 	cfg.Progress.Done()
 	rep.SetupTime, rep.SetupReqs = time.Since(setupStart).Seconds(), g.setupReqs.Load()
 	if err != nil {
 		return nil, fmt.Errorf("loadgen setup: %w", err)
+	}
+	if cfg.History != "" {
+		setupEvents := int64(-1)
+		if after := g.eventsAppended(ctx); eventsBefore >= 0 && after >= 0 {
+			setupEvents = after - eventsBefore
+		}
+		if rep.History, err = g.runHistory(ctx, setupEvents); err != nil {
+			return nil, err
+		}
 	}
 
 	cfg.Logger.Info("loadgen run", "writes_per_s", cfg.RateWrites, "reads_per_s", cfg.RateReads, "duration", cfg.Duration.String())

@@ -84,8 +84,11 @@ func (g *generator) setupPhases() [][]job {
 		p3 = append(p3, g.setupBulk("admin", roleAdmin, "/v1/staff/"+c.Mentor+"/mentees",
 			map[string]any{"student_ids": studentIDs(c), "effective_from": from}))
 		for _, k := range c.Courses {
+			// With a history the course runs the whole school year: it
+			// has a round in HT and one in VT.
 			p3 = append(p3, admin(http.MethodPost, "/v1/courses", map[string]any{"id": k.ID, "school_id": c.School.ID,
-				"subject": k.Subject, "name": k.Subject + " " + c.ID, "term": c.School.Term(cal)}, 201))
+				"subject": k.Subject, "name": k.Subject + " " + c.ID, "term": c.School.Term(cal),
+				"whole_year": g.cfg.History != ""}, 201))
 		}
 	}
 
@@ -99,6 +102,11 @@ func (g *generator) setupPhases() [][]job {
 			return admin(http.MethodPost, "/v1/courses/"+k.ID+"/enrolments",
 				map[string]any{"student_ids": studentIDs(k.Class), "effective_from": from}, 200)(ctx)
 		})
+	}
+
+	if g.cfg.History != "" {
+		// The history writes the terms' rounds, plans and talks.
+		return [][]job{p1, p2, p3, p4}
 	}
 
 	// 5. The term's work begins: a published round with self-assessment
@@ -219,9 +227,9 @@ func bulkRefusal(body []byte) error {
 	return nil
 }
 
-// runPhases runs each phase with par workers, reporting progress; the first
-// error stops the setup.
-func runPhases(ctx context.Context, phases [][]job, par int, prog Progress) error {
+// runPhases runs each phase with par workers (the first one alone when
+// serialFirst), reporting progress; the first error stops the setup.
+func runPhases(ctx context.Context, phases [][]job, par int, prog Progress, serialFirst bool) error {
 	var total int64
 	for _, p := range phases {
 		total += int64(len(p))
@@ -229,7 +237,7 @@ func runPhases(ctx context.Context, phases [][]job, par int, prog Progress) erro
 	prog.SetTotal(total)
 	for i, phase := range phases {
 		n := par
-		if i == 0 {
+		if i == 0 && serialFirst {
 			n = 1 // the organiser's own records: one after the other
 		}
 		if err := runParallel(ctx, phase, n, prog); err != nil {

@@ -193,6 +193,8 @@ type Report struct {
 	Mix       MixWeights `json:"mix"`
 	Started   time.Time  `json:"started"`
 	Notes     []string   `json:"notes,omitempty"`
+	// History is the school year written after the setup (--history).
+	History *HistoryReport `json:"history,omitempty"`
 }
 
 // report turns the recorder into a Report (ops sorted writes first).
@@ -253,6 +255,10 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(tw, "organiser %s: %d schools, %d classes, %d students, %d guardians, %d courses; setup %d requests in %.1fs\n",
 		rep.Tenant, rep.Organiser.Schools, rep.Organiser.Classes, rep.Organiser.Students, rep.Organiser.Guardians,
 		rep.Organiser.Courses, rep.SetupReqs, rep.SetupTime)
+	if h := rep.History; h != nil {
+		fmt.Fprintf(tw, "history %s (%d terms): %d requests in %.1fs (%.0f/s), %d events appended (%.0f/s); setup %d events; the service's total %d events\n",
+			h.Mode, h.Terms, h.Requests, h.Seconds, h.RequestsPerSec, h.Events, h.EventsPerSec, h.SetupEvents, h.ServiceEvents)
+	}
 	fmt.Fprintf(tw, "run %.0fs: writes %.1f/s of %.0f/s (%d unsent), reads %.1f/s of %.0f/s (%d unsent); latency from the scheduled time\n\n",
 		rep.Duration, rep.Writes.AchievedRate, rep.Writes.TargetRate, rep.Writes.Unsent, rep.Reads.AchievedRate, rep.Reads.TargetRate, rep.Reads.Unsent)
 	fmt.Fprintln(tw, "operation\tkind\tshare\tcount\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tstale\tstatuses\t")
