@@ -18,6 +18,7 @@ type Config struct {
 	Events          string // event store URL: sqlite:PATH (embedded) or esdb://... (KurrentDB)
 	MasterKeyFile   string // wraps the per-student data keys; created on first start
 	AdminAddr       string // operators' endpoints (projection status, rebuild); loopback by default
+	AdminPprof      bool   // Go's /debug/pprof on the operators' listener
 	LogLevel        slog.Level
 	LogFormat       string // json or text
 	ShutdownTimeout time.Duration
@@ -61,6 +62,7 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	str(&c.Events, "events", "", "event store: sqlite:PATH (default sqlite:DATA_DIR/events.db)")
 	str(&c.MasterKeyFile, "master-key-file", "", "master key that wraps the data keys (default DATA_DIR/master.key; created on first start)")
 	str(&c.AdminAddr, "admin-addr", "127.0.0.1:8081", "listen address of the operators' endpoints (no auth: keep it on loopback); empty disables them")
+	fs.BoolVar(&c.AdminPprof, "admin-pprof", envOr("admin-pprof", "") == "1", "serve Go's /debug/pprof profiles on --admin-addr (heap, goroutines, CPU) ("+envName("admin-pprof")+"=1)")
 	str(&c.AuthIssuer, "auth-issuer", defaultIssuer, "expected iss of access tokens (the embedded issuer's name unless --auth-jwks-url is set)")
 	str(&c.AuthAudience, "auth-audience", "iup-api", "expected aud of access tokens")
 	str(&c.AuthJWKSURL, "auth-jwks-url", "", "JWKS URL of an external OIDC issuer; empty uses the embedded issuer's local key")

@@ -127,7 +127,7 @@ func startProjector(ctx context.Context, c Config, logger *slog.Logger) (*projec
 		handler http.Handler
 	}{
 		{c.Addr, handlers.NewRouter(handlers.Routes{Ops: ops, Metrics: httpMetrics})},
-		{c.AdminAddr, handlers.NewAdminRouter(p.side, httpMetrics)},
+		{c.AdminAddr, withPprof(c, handlers.NewAdminRouter(p.side, httpMetrics))},
 	} {
 		if s.addr == "" {
 			continue

@@ -121,7 +121,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.closeAll()
 			return fmt.Errorf("listen on %s: %w", m.Config.AdminAddr, err)
 		}
-		m.admin = &http.Server{Handler: handlers.NewAdminRouter(m.read, httpMetrics), ReadHeaderTimeout: m.Config.ReadHeaderTimeout}
+		m.admin = &http.Server{Handler: withPprof(m.Config, handlers.NewAdminRouter(m.read, httpMetrics)), ReadHeaderTimeout: m.Config.ReadHeaderTimeout}
 		go func() { _ = m.admin.Serve(m.adminLn) }()
 	}
 
