@@ -70,12 +70,12 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 	ballast := filepath.Join(dir, "ballast")
 
 	start := time.Now()
-	rssStart := 0 // after the first half interval of load: warmed up
+	var memStart mem // after the first half interval of load: warmed up
 	episodes := 0
 	for time.Since(start)+every <= total {
 		time.Sleep(every / 2)
 		if episodes == 0 {
-			rssStart = rssKB(s.cmd.Process.Pid)
+			memStart = s.mem()
 		}
 		fill(t, ballast)
 		episodes++
@@ -106,6 +106,7 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 		eventually(t, 30*time.Second, "writes again once space returns", func() bool { return w.count() > stalled+10 })
 		t.Logf("episode %d at %s: writes resumed after %d acknowledged", episodes, time.Since(start).Round(time.Second), stalled)
 	}
+	memEnd := s.mem()
 	acked := w.finish()
 	if w.status[http.StatusServiceUnavailable] == 0 {
 		t.Fatalf("no write met a 503: the disk was never full for the service (answers %v)", w.status)
@@ -117,6 +118,6 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 	}
 	checkAcknowledged(t, openEvents(t, s.dir), acked)
 	out := verifyLiveViews(t, s.dir, s.adminAddr)
-	t.Logf("%d full-disk episodes, %d writes acknowledged, answers while full %v; serve RSS %d kB at start, %d kB at end; verify:\n%s",
-		episodes, len(acked), w.status, rssStart, rssKB(s.cmd.Process.Pid), out)
+	t.Logf("%d full-disk episodes, %d writes acknowledged (%d registrations, %d renames), answers while full %v; serve at start %s, at end %s; verify:\n%s",
+		episodes, acked.total(), len(acked.registered), len(acked.renamed), w.status, memStart, memEnd, out)
 }

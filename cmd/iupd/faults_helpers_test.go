@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -85,7 +87,7 @@ func startServed(t *testing.T, dir string, extra ...string) *served {
 
 func (s *served) start() {
 	s.t.Helper()
-	args := append([]string{"serve", "--addr", s.addr, "--admin-addr", s.adminAddr, "--data-dir", s.dir,
+	args := append([]string{"serve", "--addr", s.addr, "--admin-addr", s.adminAddr, "--admin-pprof", "--data-dir", s.dir,
 		"--log-format", "text", "--shutdown-timeout", "2s"}, s.extra...)
 	s.cmd = exec.Command(s.bin, args...)
 	s.cmd.Stderr = s.log
@@ -112,6 +114,8 @@ func (s *served) kill() {
 	s.cmd = nil
 }
 
+func (s *served) mem() mem { return memOf(s.cmd.Process.Pid, s.adminAddr) }
+
 // rssKB reads the resident set of a process from /proc (Linux).
 func rssKB(pid int) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -127,36 +131,103 @@ func rssKB(pid int) int {
 	return 0
 }
 
-// keyedWriters register staff members through the API, each request with
-// its own Idempotency-Key, retrying an unanswered or failed request with
-// the same key until it is acknowledged, as a careful client does. The
-// staff id is made by the server from the key, so a retry that wrote again
-// would show as a second registration under the same request id.
+// heapKB is the Go heap in use of a process started with --admin-pprof,
+// from its heap profile's summary (0 when it cannot be read): beside RSS,
+// which also counts freed memory the runtime has not returned yet.
+func heapKB(adminAddr string) int {
+	resp, err := http.Get("http://" + adminAddr + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "# HeapInuse = "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n >> 10
+		}
+	}
+	return 0
+}
+
+// mem is one process's memory at a moment.
+type mem struct{ rss, heap int } // kB
+
+func memOf(pid int, adminAddr string) mem { return mem{rssKB(pid), heapKB(adminAddr)} }
+
+func (m mem) String() string {
+	return fmt.Sprintf("RSS %.1f MB, heap %.1f MB", float64(m.rss)/1024, float64(m.heap)/1024)
+}
+
+// keyedWriters write through the API, each request with its own
+// Idempotency-Key, retrying an unanswered or failed request with the same
+// key until it is acknowledged, as a careful client does. Each writer
+// first registers a fixed set of staff members (the warm-up), then renames
+// them in turn for as long as it runs: the log grows, the views' documents
+// stay as many and as large (a soak measures memory against a bounded data
+// set). The staff id is made by the server from the key, so a retry that
+// wrote again would show as a second registration under the same request
+// id; a rename's request id is derived from its key, so a retry that wrote
+// again would show as a second rename under it.
 type keyedWriters struct {
 	base  func() string // the API's base URL, read per request
 	token string
+	staff int // staff members each writer registers before it renames
 
 	mu      sync.Mutex
-	acked   map[string]string // key -> staff id answered
+	acked   map[string]string // registration key -> staff id answered
+	renamed map[string]string // rename key -> staff id renamed
 	retries atomic.Int64
-	status  map[int]int64 // every non-201 answer by status; 0 = no answer
+	status  map[int]int64 // every answer other than 200/201 by status; 0 = no answer
 	stop    chan struct{}
 	wg      sync.WaitGroup
 }
 
+// faultStaff is how many staff members each writer registers: in a soak
+// the fixed set renamed for half an hour; in the short form a few, so the
+// renames run too.
+func faultStaff() int {
+	if os.Getenv("IUP_SOAK") == "1" {
+		return 50
+	}
+	return 5
+}
+
+// faultActor is the subject of the fault tests' admin token.
+const faultActor = "admin1"
+
 func startKeyedWriters(t *testing.T, n int, token string, base func() string) *keyedWriters {
-	w := &keyedWriters{base: base, token: token, acked: map[string]string{}, status: map[int]int64{}, stop: make(chan struct{})}
+	w := &keyedWriters{base: base, token: token, staff: faultStaff(), acked: map[string]string{}, renamed: map[string]string{},
+		status: map[int]int64{}, stop: make(chan struct{})}
 	for c := range n {
 		w.wg.Add(1)
 		go func() {
 			defer w.wg.Done()
+			var ids []string
 			for i := 0; ; i++ {
 				select {
 				case <-w.stop:
 					return
 				default:
 				}
-				w.until(fmt.Sprintf("w%d-%d", c, i))
+				if len(ids) < w.staff {
+					key := fmt.Sprintf("w%d-%d", c, i)
+					if id := w.until(http.MethodPost, "/v1/staff", key, fmt.Sprintf(`{"display_name":"Lärare %s"}`, key), http.StatusCreated); id != "" {
+						ids = append(ids, id)
+						w.mu.Lock()
+						w.acked[key] = id
+						w.mu.Unlock()
+					}
+				} else {
+					// A new name each time: every rename is a change, one event.
+					id := ids[i%len(ids)]
+					key := fmt.Sprintf("w%d-r%d", c, i)
+					if w.until(http.MethodPut, "/v1/staff/"+id+"/name", key, fmt.Sprintf(`{"display_name":"Lärare %s"}`, key), http.StatusOK) != "" {
+						w.mu.Lock()
+						w.renamed[key] = id
+						w.mu.Unlock()
+					}
+				}
 				time.Sleep(soakPace())
 			}
 		}()
@@ -164,38 +235,49 @@ func startKeyedWriters(t *testing.T, n int, token string, base func() string) *k
 	return w
 }
 
-// until sends one keyed request until it is acknowledged. It does not stop
-// for w.stop: a client finishes what it started.
-func (w *keyedWriters) until(key string) {
-	body := fmt.Sprintf(`{"display_name":"Lärare %s"}`, key)
+// until sends one keyed request until it is answered with want, and
+// returns the id answered (registrations) or "ok" (renames, answered with a
+// revision); "" when refused for good: never acknowledged, so nothing to
+// check. It does not stop for w.stop: a client finishes what it started.
+func (w *keyedWriters) until(method, path, key, body string, want int) string {
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			w.retries.Add(1)
 			time.Sleep(50 * time.Millisecond)
 		}
-		code, resp := w.post(key, body)
-		if code == http.StatusCreated {
-			var c struct{ ID string }
-			if err := json.Unmarshal(resp, &c); err == nil && c.ID != "" {
-				w.mu.Lock()
-				w.acked[key] = c.ID
-				w.mu.Unlock()
-				return
+		code, resp := w.send(method, path, key, body)
+		if code == want {
+			var c struct {
+				ID       string
+				Revision *int64
+			}
+			if err := json.Unmarshal(resp, &c); err == nil {
+				if c.ID != "" {
+					return c.ID
+				}
+				if c.Revision != nil {
+					return "ok"
+				}
 			}
 		}
 		w.mu.Lock()
 		w.status[code]++
 		w.mu.Unlock()
 		if code >= 400 && code < 500 && code != http.StatusConflict && code != http.StatusTooManyRequests {
-			return // refused for good: never acknowledged, so nothing to check
+			return ""
 		}
 	}
 }
 
+// post registers a staff member with key, once.
 func (w *keyedWriters) post(key, body string) (int, []byte) {
+	return w.send(http.MethodPost, "/v1/staff", key, body)
+}
+
+func (w *keyedWriters) send(method, path, key, body string) (int, []byte) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.base()+"/v1/staff", strings.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, method, w.base()+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+w.token)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
@@ -208,33 +290,66 @@ func (w *keyedWriters) post(key, body string) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// count is how many writes were acknowledged so far.
 func (w *keyedWriters) count() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.acked)
+	return len(w.acked) + len(w.renamed)
 }
 
+// acknowledged is what the writers were told was stored.
+type acknowledged struct {
+	registered map[string]string // key -> staff id
+	renamed    map[string]string // key -> staff id
+}
+
+func (a acknowledged) total() int { return len(a.registered) + len(a.renamed) }
+
 // finish stops the clients after their requests in flight are answered.
-func (w *keyedWriters) finish() map[string]string {
+func (w *keyedWriters) finish() acknowledged {
 	close(w.stop)
 	w.wg.Wait()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.acked
+	return acknowledged{registered: w.acked, renamed: w.renamed}
 }
 
-// checkAcknowledged reads the log and proves every acknowledged
-// registration is stored exactly once: its stream holds it, and no request
-// id produced two registrations.
-func checkAcknowledged(t *testing.T, events eventstore.Store, acked map[string]string) {
+// idemRequestPrefix is the request id prefix the API gives every event of a
+// request with this Idempotency-Key from the fault tests' admin
+// (handlers/idempotency.go: "idem:" + hash of tenant, subject and key).
+func idemRequestPrefix(key string) string {
+	h := sha256.New()
+	for _, p := range []string{faultTenant, faultActor, key} {
+		fmt.Fprintf(h, "%d:%s", len(p), p)
+	}
+	return "idem:" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:32] + "."
+}
+
+// checkAcknowledged reads the log and proves every acknowledged write is
+// stored exactly once: each registration's stream holds it and no request
+// id produced two; each rename is in its staff member's stream once, under
+// its key's request id.
+func checkAcknowledged(t *testing.T, events eventstore.Store, acked acknowledged) {
 	t.Helper()
 	ctx := context.Background()
 	byRequest := map[string]int{}
 	byStream := map[string]int{}
+	type rename struct {
+		stream string
+		n      int
+	}
+	renames := map[string]rename{} // request id prefix -> where and how often
 	if err := scanLog(ctx, events, func(rec eventstore.RecordedEvent) error {
-		if rec.Type == "roster.staff-registered" {
+		switch rec.Type {
+		case "roster.staff-registered":
 			byRequest[rec.Metadata.RequestID]++
 			byStream[rec.Stream]++
+		case "roster.staff-renamed":
+			prefix, _, _ := strings.Cut(rec.Metadata.RequestID, ".")
+			r := renames[prefix+"."]
+			r.stream = rec.Stream
+			r.n++
+			renames[prefix+"."] = r
 		}
 		return nil
 	}); err != nil {
@@ -245,8 +360,13 @@ func checkAcknowledged(t *testing.T, events eventstore.Store, acked map[string]s
 			t.Errorf("request %s registered staff %d times", req, n)
 		}
 	}
+	for req, r := range renames {
+		if r.n != 1 {
+			t.Errorf("request %s renamed staff %d times", req, r.n)
+		}
+	}
 	lost := 0
-	for key, id := range acked {
+	for key, id := range acked.registered {
 		if byStream[roster.StaffStream(faultTenant, id)] != 1 {
 			lost++
 			if lost <= 5 {
@@ -254,8 +374,20 @@ func checkAcknowledged(t *testing.T, events eventstore.Store, acked map[string]s
 			}
 		}
 	}
+	for key, id := range acked.renamed {
+		r := renames[idemRequestPrefix(key)]
+		if r.n != 1 || r.stream != roster.StaffStream(faultTenant, id) {
+			lost++
+			if lost <= 5 {
+				t.Errorf("acknowledged rename %s (staff %s): %d renames stored under its request id", key, id, r.n)
+			}
+		}
+	}
 	if lost > 0 {
-		t.Errorf("%d of %d acknowledged writes lost", lost, len(acked))
+		t.Errorf("%d of %d acknowledged writes lost", lost, acked.total())
+	}
+	if len(acked.renamed) == 0 {
+		t.Errorf("no rename acknowledged (%d registrations): the bounded load never ran", len(acked.registered))
 	}
 }
 

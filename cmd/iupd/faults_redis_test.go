@@ -225,7 +225,7 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	total, every := faultPlan(t, 8*time.Second, 2)
 	r := startOwnRedis(t)
 	c := distributedOn(t, r.addr)
-	proj := c.start("projector-1", "project")
+	proj := c.start("projector-1", "project", "--admin-pprof")
 	api := c.start("api-1", "api")
 	token := mintToken(t, c.dataDir, "--sub", "admin1", "--tenant", faultTenant, "--role", "admin")
 	w := startKeyedWriters(t, 4, token, func() string { return "http://" + api.addr })
@@ -233,13 +233,13 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	defer rdb.Close()
 
 	start := time.Now()
-	var rssStart [2]int // after the first interval of load: warmed up
+	var memStart [2]mem // after the first interval of load: warmed up
 	faults := 0
 	for time.Since(start)+every <= total {
 		time.Sleep(every)
 		faults++
 		if faults == 1 {
-			rssStart = [2]int{rssKB(proj.cmd.Process.Pid), rssKB(api.cmd.Process.Pid)}
+			memStart = [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
 		}
 		if faults%2 == 1 {
 			r.stop()
@@ -255,8 +255,9 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	}
 	time.Sleep(every / 2)
 	acked := w.finish()
-	if faults == 0 || len(acked) == 0 {
-		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, len(acked))
+	memEnd := [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+	if faults == 0 || acked.total() == 0 {
+		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, acked.total())
 	}
 	events, err := kurrent.Open(c.events)
 	if err != nil {
@@ -265,8 +266,9 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	defer events.Close()
 	checkAcknowledged(t, events, acked)
 	convergedIn(t, c, rdb, 60*time.Second)
-	t.Logf("%d faults, %d writes acknowledged, %d retries, answers other than 201 %v; RSS at start and end: projector %d/%d kB, api %d/%d kB",
-		faults, len(acked), w.retries.Load(), w.status, rssStart[0], rssKB(proj.cmd.Process.Pid), rssStart[1], rssKB(api.cmd.Process.Pid))
+	t.Logf("%d faults, %d writes acknowledged (%d registrations, %d renames), %d retries, answers other than 200/201 %v; projector at start %s, at end %s; api RSS at start %.1f MB, at end %.1f MB",
+		faults, acked.total(), len(acked.registered), len(acked.renamed), w.retries.Load(), w.status,
+		memStart[0], memEnd[0], float64(memStart[1].rss)/1024, float64(memEnd[1].rss)/1024)
 }
 
 // A slow Redis (every answer held back): reads get slower, writes go on,
@@ -276,7 +278,7 @@ func TestFaultSlowRedis(t *testing.T) {
 	r := startOwnRedis(t)
 	proxy := startDelayProxy(t, r.addr)
 	c := distributedOn(t, proxy.ln.Addr().String())
-	c.start("projector-1", "project")
+	proj := c.start("projector-1", "project", "--admin-pprof")
 	api := c.start("api-1", "api")
 	token := mintToken(t, c.dataDir, "--sub", "admin1", "--tenant", faultTenant, "--role", "admin")
 	w := startKeyedWriters(t, 2, token, func() string { return "http://" + api.addr })
@@ -287,8 +289,12 @@ func TestFaultSlowRedis(t *testing.T) {
 	}
 	const delay = 40 * time.Millisecond
 	start := time.Now()
-	for time.Since(start)+every <= total {
+	var memStart [2]mem
+	for round := 0; time.Since(start)+every <= total; round++ {
 		time.Sleep(every / 2)
+		if round == 0 {
+			memStart = [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+		}
 		fast, code := read()
 		proxy.delay.Store(int64(delay))
 		time.Sleep(every / 4)
@@ -304,6 +310,7 @@ func TestFaultSlowRedis(t *testing.T) {
 		}
 	}
 	acked := w.finish()
+	memEnd := [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
 	events, err := kurrent.Open(c.events)
 	if err != nil {
 		t.Fatal(err)
@@ -313,7 +320,9 @@ func TestFaultSlowRedis(t *testing.T) {
 	rdb := r.client()
 	defer rdb.Close()
 	convergedIn(t, c, rdb, 60*time.Second)
-	t.Logf("%d writes acknowledged, answers other than 201 %v", len(acked), w.status)
+	t.Logf("%d writes acknowledged (%d registrations, %d renames), answers other than 200/201 %v; projector at start %s, at end %s; api RSS at start %.1f MB, at end %.1f MB",
+		acked.total(), len(acked.registered), len(acked.renamed), w.status,
+		memStart[0], memEnd[0], float64(memStart[1].rss)/1024, float64(memEnd[1].rss)/1024)
 }
 
 // get reads path from an API process; the status, or 0 without an answer.
