@@ -22,6 +22,14 @@ type Overlay struct {
 	pending map[string]int // key of a deferred render -> its index in renders
 	// MaxClean bounds how many clean (written) documents stay cached.
 	MaxClean int
+	// MaxIdle is how many batches a clean document may stay cached unused:
+	// a document no event touched for that long (a full page of an
+	// append-only trail, a school year's closed round) is dropped and read
+	// from the store again if ever needed. Without it the cache kept every
+	// document a view had ever touched, up to MaxClean, so memory grew
+	// with the history, not with the working set. 0 keeps them.
+	MaxIdle int
+	batch   uint64 // batches written so far
 }
 
 // doc is one cached document: its bytes, its decoded object, or both.
@@ -35,6 +43,7 @@ type doc struct {
 	// whether it knows. A change that encodes to the same bytes is dropped.
 	stored []byte
 	known  bool
+	used   uint64 // the batch that last read or wrote it
 }
 
 // deferred is a render Defer postponed to the end of the batch.
@@ -43,9 +52,14 @@ type deferred struct {
 	render func(Tx) error
 }
 
+// DefaultMaxIdle is the overlay's MaxIdle unless changed: live, one batch is
+// a bus message (a few events, or one), so a document touched every few
+// seconds under load stays; a rebuild's batches are thousands of events.
+const DefaultMaxIdle = 64
+
 // NewOverlay returns an overlay reading missing keys from base.
 func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
-	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]int{}, MaxClean: 100_000}
+	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]int{}, MaxClean: 100_000, MaxIdle: DefaultMaxIdle}
 }
 
 // Begin starts journaling one event's writes.
@@ -92,12 +106,14 @@ func (o *Overlay) set(key string, d *doc) {
 		d.stored, d.known = prev.raw, true // clean: its bytes are the store's
 	}
 	d.dirty = true
+	d.used = o.batch
 	o.entries[key] = d
 }
 
 // Get implements Tx.
 func (o *Overlay) Get(key string) ([]byte, error) {
 	if d, ok := o.entries[key]; ok {
+		d.used = o.batch
 		if d.deleted {
 			return nil, nil
 		}
@@ -114,7 +130,7 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.entries[key] = &doc{raw: b, deleted: b == nil}
+	o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
 	return b, nil
 }
 
@@ -138,6 +154,7 @@ func (o *Overlay) getObject(key string, v any) (bool, error) {
 		}
 		d = o.entries[key]
 	}
+	d.used = o.batch
 	if d.deleted {
 		return false, nil
 	}
@@ -224,7 +241,9 @@ func (o *Overlay) Changes() ([]Change, error) {
 }
 
 // Written marks every staged write as stored (after the batch committed) and
-// trims the cache of clean documents when it has grown past MaxClean.
+// trims the cache of clean documents: every MaxIdle batches it drops those
+// unused for MaxIdle batches, and all of them when it has grown past
+// MaxClean.
 func (o *Overlay) Written() {
 	for _, k := range o.dirty {
 		if d := o.entries[k]; d != nil {
@@ -233,8 +252,17 @@ func (o *Overlay) Written() {
 		}
 	}
 	o.dirty = o.dirty[:0]
+	o.batch++
 	if len(o.entries) > o.MaxClean {
 		clear(o.entries)
+		return
+	}
+	if o.MaxIdle > 0 && o.batch%uint64(o.MaxIdle) == 0 {
+		for k, d := range o.entries {
+			if o.batch-d.used > uint64(o.MaxIdle) {
+				delete(o.entries, k)
+			}
+		}
 	}
 }
 
