@@ -63,5 +63,9 @@ func (m *metrics) record(appends, events int) {
 
 // Collectors returns the store's Prometheus metrics for registration.
 func (s *Store) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.metrics.commits, s.metrics.appends, s.metrics.events, s.metrics.batch}
+	cached := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "iup_eventstore_stream_cache_bytes",
+		Help: "Bytes (roughly) of stored events the stream cache holds; it grows to its bound with the history.",
+	}, func() float64 { return float64(s.cache.bytes()) })
+	return []prometheus.Collector{s.metrics.commits, s.metrics.appends, s.metrics.events, s.metrics.batch, cached}
 }

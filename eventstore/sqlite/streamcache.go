@@ -72,6 +72,13 @@ func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEven
 	c.size += add
 }
 
+// bytes is what the cache holds, as it counts it.
+func (c *streamCache) bytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size
+}
+
 func eventsSize(evs []eventstore.RecordedEvent) int {
 	n := 0
 	for i := range evs {

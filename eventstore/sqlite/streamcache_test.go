@@ -3,7 +3,11 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/storetest"
@@ -125,4 +129,38 @@ func cachedSize(c *streamCache) int {
 		n += eventsSize(evs)
 	}
 	return n
+}
+
+// The cache's size is a metric: a soak tells its growth (to its bound)
+// from a leak by it.
+func TestStreamCacheSizeIsExported(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	gauge := func() float64 {
+		for _, c := range s.Collectors() {
+			descs := make(chan *prometheus.Desc, 1)
+			c.Describe(descs)
+			if strings.Contains((<-descs).String(), `"iup_eventstore_stream_cache_bytes"`) {
+				var m dto.Metric
+				if err := c.(prometheus.Metric).Write(&m); err != nil {
+					t.Fatal(err)
+				}
+				return m.GetGauge().GetValue()
+			}
+		}
+		t.Fatal("no gauge among the store's collectors")
+		return 0
+	}
+	if g := gauge(); g != 0 {
+		t.Fatalf("an empty cache reports %v bytes", g)
+	}
+	if _, err := s.Append(ctx, "entry-1", eventstore.NoStream(), event(`{"n":0}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ReadStream(ctx, "entry-1", eventstore.ReadStreamOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if g, want := gauge(), float64(s.cache.bytes()); g != want || g < cachedEventOverhead {
+		t.Fatalf("the gauge reports %v bytes, the cache holds %v", g, want)
+	}
 }
