@@ -114,7 +114,11 @@ func (s *served) kill() {
 	s.cmd = nil
 }
 
-func (s *served) mem() mem { return memOf(s.cmd.Process.Pid, s.adminAddr) }
+func (s *served) mem() mem {
+	m := memOf(s.cmd.Process.Pid, s.adminAddr)
+	m.views, m.streamCache = viewsKB(s.adminAddr), metricKB(s.addr, "iup_eventstore_stream_cache_bytes")
+	return m
+}
 
 // rssKB reads the resident set of a process from /proc (Linux).
 func rssKB(pid int) int {
@@ -131,18 +135,22 @@ func rssKB(pid int) int {
 	return 0
 }
 
-// heapKB is the Go heap in use of a process started with --admin-pprof,
-// from its heap profile's summary (0 when it cannot be read): beside RSS,
-// which also counts freed memory the runtime has not returned yet.
+// heapKB is the live Go heap of a process started with --admin-pprof: the
+// heap profile asked with gc=1 collects first, so its HeapAlloc is what is
+// still referenced (0 when it cannot be read). RSS beside it also counts
+// garbage not yet collected and freed memory the runtime has not returned.
 func heapKB(adminAddr string) int {
-	resp, err := http.Get("http://" + adminAddr + "/debug/pprof/heap?debug=1")
+	if adminAddr == "" {
+		return 0
+	}
+	resp, err := http.Get("http://" + adminAddr + "/debug/pprof/heap?debug=1&gc=1")
 	if err != nil {
 		return 0
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "# HeapInuse = "); ok {
+		if v, ok := strings.CutPrefix(l, "# HeapAlloc = "); ok {
 			n, _ := strconv.Atoi(strings.TrimSpace(v))
 			return n >> 10
 		}
@@ -150,13 +158,63 @@ func heapKB(adminAddr string) int {
 	return 0
 }
 
-// mem is one process's memory at a moment.
-type mem struct{ rss, heap int } // kB
+// mem is one process's memory at a moment, in kB. An embedded service
+// also reports what its data holds: the bytes of its views' documents and
+// of the event store's stream cache (-1: not measured). Both grow with the
+// history: the audit trail gains an entry per event, the stream cache its
+// streams' new events up to its bound.
+type mem struct{ rss, heap, views, streamCache int }
 
-func memOf(pid int, adminAddr string) mem { return mem{rssKB(pid), heapKB(adminAddr)} }
+func memOf(pid int, adminAddr string) mem { return mem{rssKB(pid), heapKB(adminAddr), -1, -1} }
 
 func (m mem) String() string {
-	return fmt.Sprintf("RSS %.1f MB, heap %.1f MB", float64(m.rss)/1024, float64(m.heap)/1024)
+	s := fmt.Sprintf("RSS %.1f MB, live heap %.1f MB", float64(m.rss)/1024, float64(m.heap)/1024)
+	if m.views >= 0 {
+		s += fmt.Sprintf(" (views' documents %.1f MB, stream cache %.1f MB)", float64(m.views)/1024, float64(m.streamCache)/1024)
+	}
+	return s
+}
+
+// viewsKB sums the keys and values of every view's documents, read through
+// the operators' dump (0 when it cannot be read).
+func viewsKB(adminAddr string) int {
+	n := 0
+	for _, name := range viewNames() {
+		resp, err := http.Get("http://" + adminAddr + "/admin/projections/" + name + "/dump")
+		if err != nil {
+			return 0
+		}
+		dec := json.NewDecoder(resp.Body)
+		for {
+			var line struct {
+				Key   string
+				Value []byte
+			}
+			if dec.Decode(&line) != nil {
+				break
+			}
+			n += len(line.Key) + len(line.Value)
+		}
+		resp.Body.Close()
+	}
+	return n >> 10
+}
+
+// metricKB reads a gauge in bytes from a service's /metrics (0 without it).
+func metricKB(addr, name string) int {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int(f) >> 10
+		}
+	}
+	return 0
 }
 
 // keyedWriters write through the API, each request with its own
