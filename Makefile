@@ -29,7 +29,8 @@ crash-test:
 ## soak: the fault tests' long form, side by side for SOAK (default 30m), a
 ## fault every SOAK_EVERY: serve killed and restarted, the disk filled and
 ## freed, Redis killed or flushed, Redis slowed; then verify, lost writes
-## and RSS at start and end in the log (see RELIABILITY.md)
+## and RSS at start and end in the log (see RELIABILITY.md); with
+## IUP_SOAK_PROFILES=DIR each test also saves heap profiles at start and end
 SOAK       ?= 30m
 SOAK_EVERY ?= 1m
 soak:

@@ -76,6 +76,7 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 		time.Sleep(every / 2)
 		if episodes == 0 {
 			memStart = s.mem()
+			keepHeap(t, s.adminAddr, "serve-start")
 		}
 		fill(t, ballast)
 		episodes++
@@ -107,6 +108,7 @@ func TestFaultDiskFullThenSpaceReturns(t *testing.T) {
 		t.Logf("episode %d at %s: writes resumed after %d acknowledged", episodes, time.Since(start).Round(time.Second), stalled)
 	}
 	memEnd := s.mem()
+	keepHeap(t, s.adminAddr, "serve-end")
 	acked := w.finish()
 	if w.status[http.StatusServiceUnavailable] == 0 {
 		t.Fatalf("no write met a 503: the disk was never full for the service (answers %v)", w.status)

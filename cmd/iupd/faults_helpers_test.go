@@ -158,6 +158,26 @@ func heapKB(adminAddr string) int {
 	return 0
 }
 
+// keepHeap saves a process's heap profile (after a collection) as
+// IUP_SOAK_PROFILES/<test>-<label>.pb.gz when that folder is set, for
+// `go tool pprof -diff_base` between the start and the end of a soak.
+func keepHeap(t *testing.T, adminAddr, label string) {
+	dir := os.Getenv("IUP_SOAK_PROFILES")
+	if dir == "" || adminAddr == "" {
+		return
+	}
+	resp, err := http.Get("http://" + adminAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		t.Logf("heap profile %s: %v", label, err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := os.WriteFile(filepath.Join(dir, t.Name()+"-"+label+".pb.gz"), b, 0o644); err != nil {
+		t.Logf("heap profile %s: %v", label, err)
+	}
+}
+
 // mem is one process's memory at a moment, in kB. An embedded service
 // also reports what its data holds: the bytes of its views' documents and
 // of the event store's stream cache (-1: not measured). Both grow with the

@@ -21,6 +21,9 @@ func TestFaultKillServeUnderLoad(t *testing.T) {
 		time.Sleep(every)
 		before := w.count()
 		m := s.mem() // each life's last: the same bounded data, so it should not climb
+		if kills == 0 {
+			keepHeap(t, s.adminAddr, "serve-start")
+		}
 		s.kill()
 		kills++
 		s.start()
@@ -29,6 +32,7 @@ func TestFaultKillServeUnderLoad(t *testing.T) {
 	eventually(t, 30*time.Second, "writes after the last restart", func() bool { return w.count() > 0 })
 	time.Sleep(every / 2)
 	end := s.mem()
+	keepHeap(t, s.adminAddr, "serve-end")
 	acked := w.finish()
 	if kills == 0 || acked.total() == 0 {
 		t.Fatalf("%d kills, %d acknowledged writes: the test proved nothing", kills, acked.total())

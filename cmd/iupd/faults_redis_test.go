@@ -240,6 +240,7 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 		faults++
 		if faults == 1 {
 			memStart = [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+			keepHeap(t, proj.adm, "projector-start")
 		}
 		if faults%2 == 1 {
 			r.stop()
@@ -256,6 +257,7 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	time.Sleep(every / 2)
 	acked := w.finish()
 	memEnd := [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+	keepHeap(t, proj.adm, "projector-end")
 	if faults == 0 || acked.total() == 0 {
 		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, acked.total())
 	}
@@ -294,6 +296,7 @@ func TestFaultSlowRedis(t *testing.T) {
 		time.Sleep(every / 2)
 		if round == 0 {
 			memStart = [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+			keepHeap(t, proj.adm, "projector-start")
 		}
 		fast, code := read()
 		proxy.delay.Store(int64(delay))
@@ -311,6 +314,7 @@ func TestFaultSlowRedis(t *testing.T) {
 	}
 	acked := w.finish()
 	memEnd := [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
+	keepHeap(t, proj.adm, "projector-end")
 	events, err := kurrent.Open(c.events)
 	if err != nil {
 		t.Fatal(err)
