@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -162,5 +163,42 @@ func TestStreamCacheSizeIsExported(t *testing.T) {
 	}
 	if g, want := gauge(), float64(s.cache.bytes()); g != want || g < cachedEventOverhead {
 		t.Fatalf("the gauge reports %v bytes, the cache holds %v", g, want)
+	}
+}
+
+// The cache's budget is memory: what it counts for its events is, within a
+// fifth, what they take on the heap. Events as the API stores them: a small
+// payload and full metadata (tenant, actor, request id, hashes).
+func TestStreamCacheCountsWhatItHolds(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t, WithStreamCache(256<<20))
+	const streams, each = 200, 60
+	for i := range streams {
+		stream := fmt.Sprintf("faults/staff/staff-%026d", i)
+		evs := make([]eventstore.EventData, each)
+		for j := range evs {
+			evs[j] = eventstore.EventData{ID: eventstore.NewEventID(), Type: "roster.staff-renamed", SchemaVersion: 1,
+				Data: []byte(fmt.Sprintf(`{"staff_id":"staff-%026d","display_name":"sealed:%0120d"}`, i, j)),
+				Metadata: eventstore.Metadata{Tenant: "faults", ActorID: "admin1", ActorRole: "admin",
+					CorrelationID: eventstore.NewEventID().String(), RequestID: fmt.Sprintf("idem:%032d.%016d", j, i)}}
+		}
+		if _, err := s.Append(ctx, stream, eventstore.NoStream(), evs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range streams {
+		if _, err := s.ReadStream(ctx, fmt.Sprintf("faults/staff/staff-%026d", i), eventstore.ReadStreamOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	held, counted := float64(after.HeapAlloc)-float64(before.HeapAlloc), float64(s.cache.bytes())
+	t.Logf("%d events cached: %.0f bytes on the heap, %.0f counted (%.0f%%)", streams*each, held, counted, 100*counted/held)
+	if counted < 0.8*held || counted > 1.25*held {
+		t.Fatalf("the cache counts %.0f bytes for %.0f it holds", counted, held)
 	}
 }
