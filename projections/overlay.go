@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"slices"
 )
 
 // Overlay is a projection's working set of documents: it stages writes over
@@ -254,7 +255,7 @@ func (o *Overlay) Written() {
 	o.dirty = o.dirty[:0]
 	o.batch++
 	if len(o.entries) > o.MaxClean {
-		clear(o.entries)
+		o.evict(o.MaxClean * 3 / 4)
 		return
 	}
 	if o.MaxIdle > 0 && o.batch%uint64(o.MaxIdle) == 0 {
@@ -262,6 +263,38 @@ func (o *Overlay) Written() {
 			if o.batch-d.used > uint64(o.MaxIdle) {
 				delete(o.entries, k)
 			}
+		}
+	}
+}
+
+// evict drops the least recently used documents until at most keep are
+// cached (all are clean: Written runs it). It used to drop all of them,
+// so a view with more documents than MaxClean (a municipality's) read its
+// whole working set from the store again after every batch; now the
+// documents the last batches used stay. Going down to keep, below
+// MaxClean, makes this sort run once per many batches, not every batch.
+func (o *Overlay) evict(keep int) {
+	if keep <= 0 {
+		clear(o.entries)
+		return
+	}
+	used := make([]uint64, 0, len(o.entries))
+	for _, d := range o.entries {
+		used = append(used, d.used)
+	}
+	slices.Sort(used)
+	cut := used[len(used)-keep] // keep documents used at or after this batch
+	for k, d := range o.entries {
+		if d.used < cut {
+			delete(o.entries, k)
+		}
+	}
+	for k, d := range o.entries { // many used in the cut batch itself
+		if len(o.entries) <= keep {
+			break
+		}
+		if d.used == cut {
+			delete(o.entries, k)
 		}
 	}
 }

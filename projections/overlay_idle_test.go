@@ -48,3 +48,49 @@ func TestTheOverlayForgetsDocumentsNoBatchUses(t *testing.T) {
 		t.Fatalf("a dropped page reads back as %d (found %v, %v) after %d store reads", first, ok, err, reads["page/0"])
 	}
 }
+
+// Past MaxClean documents the overlay keeps the most recently used ones,
+// not none: a view with more documents than that (a municipality's) must
+// not read its whole working set from the store after every batch.
+func TestTheOverlayKeepsItsWorkingSetPastMaxClean(t *testing.T) {
+	store := map[string][]byte{}
+	reads := map[string]int{}
+	o := NewOverlay(func(k string) ([]byte, error) { reads[k]++; return store[k], nil })
+	o.MaxClean, o.MaxIdle = 100, 0
+	for i := range 1000 { // a new document every batch, and one used in every batch
+		o.Begin()
+		var n int
+		if _, err := GetJSON(o, "hot", &n); err != nil {
+			t.Fatal(err)
+		}
+		if err := PutJSON(o, "hot", n+1); err != nil {
+			t.Fatal(err)
+		}
+		if err := PutJSON(o, "cold/"+strconv.Itoa(i), i); err != nil {
+			t.Fatal(err)
+		}
+		o.Commit()
+		ch, err := o.Changes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range ch {
+			store[c.Key] = c.Value
+		}
+		o.Written()
+		if len(o.entries) > o.MaxClean {
+			t.Fatalf("batch %d: %d documents cached, MaxClean is %d", i, len(o.entries), o.MaxClean)
+		}
+	}
+	if reads["hot"] != 1 {
+		t.Fatalf("the document used in every batch was read from the store %d times, want once", reads["hot"])
+	}
+	var last int
+	if ok, err := GetJSON(o, "cold/999", &last); err != nil || !ok || last != 999 || reads["cold/999"] != 0 {
+		t.Fatalf("the newest document: %d (%v, %v), %d store reads, want it cached", last, ok, err, reads["cold/999"])
+	}
+	var first int
+	if ok, err := GetJSON(o, "cold/0", &first); err != nil || !ok || first != 0 || reads["cold/0"] != 1 {
+		t.Fatalf("an evicted document reads back as %d (%v, %v) after %d store reads", first, ok, err, reads["cold/0"])
+	}
+}
