@@ -84,6 +84,7 @@ type Runtime struct {
 	metrics    *metrics
 	log        *slog.Logger
 	projectors map[string]*projector
+	served     map[string]*projector // by projection name and by each view it serves
 	names      []string
 	wg         sync.WaitGroup
 	caughtUp   sync.WaitGroup
@@ -144,7 +145,7 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	r := &Runtime{
 		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), recent: newRecent(), metrics: m,
-		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{},
+		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{}, served: map[string]*projector{},
 		ready: make(chan struct{}),
 	}
 	for _, p := range cfg.Projections {
@@ -164,6 +165,10 @@ func New(cfg Config) (*Runtime, error) {
 			fence = cfg.Fences(p.Name)
 		}
 		r.projectors[p.Name] = newProjector(r, p, fence)
+		r.served[p.Name] = r.projectors[p.Name]
+		for _, v := range p.Views {
+			r.served[v] = r.projectors[p.Name]
+		}
 		r.names = append(r.names, p.Name)
 	}
 	return r, nil
@@ -259,13 +264,8 @@ func (r *Runtime) decode(ctx context.Context, rec eventstore.RecordedEvent) (pro
 // projector returns the projector of projection name, or of the family
 // projection that serves view name.
 func (r *Runtime) projector(name string) (*projector, error) {
-	if p, ok := r.projectors[name]; ok {
+	if p, ok := r.served[name]; ok {
 		return p, nil
-	}
-	for _, n := range r.names {
-		if p := r.projectors[n]; p.p.Serves(name) {
-			return p, nil
-		}
 	}
 	return nil, fmt.Errorf("projection runtime: unknown projection or view %q", name)
 }

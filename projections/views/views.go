@@ -3,6 +3,8 @@
 package views
 
 import (
+	"sync"
+
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/audit"
 	"github.com/iup-platform/iup/projections/views/home"
@@ -19,9 +21,21 @@ func All() []projections.Projection {
 	}
 }
 
-// Projection returns the name of the projection that serves view, or ""
-// when no projection does.
-func Projection(view string) string { return projections.Serving(All(), view) }
+// Projection returns the name of the projection that serves view (or is
+// named view), or "" when none does. The API asks on every read, so the
+// answer comes from a table made once.
+func Projection(view string) string { return serving()[view] }
+
+var serving = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, p := range All() {
+		m[p.Name] = p.Name
+		for _, v := range p.Views {
+			m[v] = p.Name
+		}
+	}
+	return m
+})
 
 // Names returns the name of every view the product serves, in a stable
 // order: a family projection's views each by their own name.
