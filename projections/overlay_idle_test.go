@@ -16,26 +16,7 @@ func TestTheOverlayForgetsDocumentsNoBatchUses(t *testing.T) {
 	o := NewOverlay(func(k string) ([]byte, error) { reads[k]++; return store[k], nil })
 	const batches = 1000
 	for i := range batches {
-		o.Begin()
-		var n int
-		if _, err := GetJSON(o, "head", &n); err != nil {
-			t.Fatal(err)
-		}
-		if err := PutJSON(o, "head", n+1); err != nil {
-			t.Fatal(err)
-		}
-		if err := PutJSON(o, "page/"+strconv.Itoa(i), i+1); err != nil {
-			t.Fatal(err)
-		}
-		o.Commit()
-		ch, err := o.Changes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range ch {
-			store[c.Key] = c.Value
-		}
-		o.Written()
+		hotAndNew(t, o, store, "head", "page/"+strconv.Itoa(i), i+1)
 	}
 	if got, most := len(o.entries), 2*o.MaxIdle+1; got > most {
 		t.Fatalf("%d documents cached after %d batches of one new page each: want at most %d", got, batches, most)
@@ -57,27 +38,8 @@ func TestTheOverlayKeepsItsWorkingSetPastMaxClean(t *testing.T) {
 	reads := map[string]int{}
 	o := NewOverlay(func(k string) ([]byte, error) { reads[k]++; return store[k], nil })
 	o.MaxClean, o.MaxIdle = 100, 0
-	for i := range 1000 { // a new document every batch, and one used in every batch
-		o.Begin()
-		var n int
-		if _, err := GetJSON(o, "hot", &n); err != nil {
-			t.Fatal(err)
-		}
-		if err := PutJSON(o, "hot", n+1); err != nil {
-			t.Fatal(err)
-		}
-		if err := PutJSON(o, "cold/"+strconv.Itoa(i), i); err != nil {
-			t.Fatal(err)
-		}
-		o.Commit()
-		ch, err := o.Changes()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range ch {
-			store[c.Key] = c.Value
-		}
-		o.Written()
+	for i := range 1000 {
+		hotAndNew(t, o, store, "hot", "cold/"+strconv.Itoa(i), i)
 		if len(o.entries) > o.MaxClean {
 			t.Fatalf("batch %d: %d documents cached, MaxClean is %d", i, len(o.entries), o.MaxClean)
 		}
@@ -93,4 +55,31 @@ func TestTheOverlayKeepsItsWorkingSetPastMaxClean(t *testing.T) {
 	if ok, err := GetJSON(o, "cold/0", &first); err != nil || !ok || first != 0 || reads["cold/0"] != 1 {
 		t.Fatalf("an evicted document reads back as %d (%v, %v) after %d store reads", first, ok, err, reads["cold/0"])
 	}
+}
+
+// hotAndNew runs one batch of one event that counts up the document at hot
+// (used in every batch) and writes value at a new key, then commits the
+// batch to store.
+func hotAndNew(t *testing.T, o *Overlay, store map[string][]byte, hot, key string, value int) {
+	t.Helper()
+	o.Begin()
+	var n int
+	if _, err := GetJSON(o, hot, &n); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutJSON(o, hot, n+1); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutJSON(o, key, value); err != nil {
+		t.Fatal(err)
+	}
+	o.Commit()
+	ch, err := o.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ch {
+		store[c.Key] = c.Value
+	}
+	o.Written()
 }
