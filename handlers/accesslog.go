@@ -39,9 +39,17 @@ type AccessSink interface {
 
 // AccessLogOptions tune the batching; zero values take the defaults.
 type AccessLogOptions struct {
-	Batch    int           // flush after this many entries (default 256)
-	Interval time.Duration // or after this long (default 200ms)
-	Buffer   int           // entries queued before a read waits (default 8192)
+	// Batch: flush once this many entries wait (default 32,768). Interval:
+	// or this long after the last flush (default 1s). A flush writes one
+	// event per student read, so under load the number of events written is
+	// bounded by the students read per Interval, not by the reads: a
+	// mentor overview queues an entry per mentee, and with flushes of 256
+	// entries the writer appended nearly one event per entry and fell
+	// behind (BENCHMARKS.md "Load"). What a crash can lose is at most one
+	// Interval of entries.
+	Batch    int
+	Interval time.Duration
+	Buffer   int // entries queued before a read waits (default 65,536)
 	// Wait is how long a read waits for room in a full queue before it
 	// fails with 503 rather than being served unlogged (default 1s).
 	Wait time.Duration
@@ -76,13 +84,13 @@ type accessItem struct {
 // NewAccessLog starts the writer.
 func NewAccessLog(sink AccessSink, logger *slog.Logger, o AccessLogOptions) *AccessLog {
 	if o.Batch <= 0 {
-		o.Batch = 256
+		o.Batch = 32_768
 	}
 	if o.Interval <= 0 {
-		o.Interval = 200 * time.Millisecond
+		o.Interval = time.Second
 	}
 	if o.Buffer <= 0 {
-		o.Buffer = 8192
+		o.Buffer = 65_536
 	}
 	if o.Wait <= 0 {
 		o.Wait = time.Second
