@@ -124,3 +124,55 @@ func TestUnchangedDocumentsAreNotWrittenAgain(t *testing.T) {
 		t.Fatalf("changes = %+v, %v; want only the changed document", ch, err)
 	}
 }
+
+// Held renders wait across batches: each batch writes only the facts, and
+// RenderPending runs each render once, at most max at a time, with the
+// facts as they stand then.
+func TestHeldRendersRunOnceWhenAskedWithTheLatestFacts(t *testing.T) {
+	o := NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	o.HoldRenders = true
+	runs := 0
+	for batch := range 3 {
+		o.Begin()
+		if err := PutJSON(o, "n/"+strconv.Itoa(batch), batch+1); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"total", "total-2"} {
+			if err := Defer(o, key, countRender(&runs)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		o.Commit()
+		ch, err := o.Changes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ch) != 1 || ch[0].Key != "n/"+strconv.Itoa(batch) {
+			t.Fatalf("batch %d wrote %v, want its fact alone", batch, ch)
+		}
+		o.Written()
+	}
+	if runs != 0 || o.Pending() != 2 {
+		t.Fatalf("%d renders ran, %d pending; want none run, 2 pending", runs, o.Pending())
+	}
+	if err := o.RenderPending(1); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 || o.Pending() != 1 {
+		t.Fatalf("after RenderPending(1): %d runs, %d pending", runs, o.Pending())
+	}
+	ch, err := o.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ch) != 1 || ch[0].Key != "total" || string(ch[0].Value) != "6" {
+		t.Fatalf("the first lot wrote %v, want total=6", ch)
+	}
+	o.Written()
+	if err := o.RenderPending(0); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 || o.Pending() != 0 {
+		t.Fatalf("after RenderPending(0): %d runs, %d pending", runs, o.Pending())
+	}
+}

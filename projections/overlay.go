@@ -19,8 +19,8 @@ type Overlay struct {
 	dirty   []string // keys with unwritten changes, in first-touched order
 	journal map[string]*doc
 	inEvent bool
-	renders []deferred     // renders asked for by Defer, in first-asked order
-	pending map[string]int // key of a deferred render -> its index in renders
+	renders []deferred      // renders asked for by Defer, in first-asked order
+	pending map[string]bool // keys of the renders not yet run
 	// MaxClean bounds how many clean (written) documents stay cached.
 	MaxClean int
 	// MaxIdle is how many batches a clean document may stay cached unused:
@@ -30,7 +30,15 @@ type Overlay struct {
 	// document a view had ever touched, up to MaxClean, so memory grew
 	// with the history, not with the working set. 0 keeps them.
 	MaxIdle int
-	batch   uint64 // batches written so far
+	// HoldRenders keeps deferred renders pending across batches: Changes
+	// then encodes only what the folds staged, and RenderPending runs the
+	// renders. A rebuild holds them (its namespace is served only once it
+	// has caught up): rendered at every batch, a served document was
+	// rendered, encoded and written again at the next one. Renders are
+	// functions of the facts, so rendering once at the end gives the same
+	// bytes.
+	HoldRenders bool
+	batch       uint64 // batches written so far
 }
 
 // doc is one cached document: its bytes, its decoded object, or both.
@@ -60,7 +68,7 @@ const DefaultMaxIdle = 64
 
 // NewOverlay returns an overlay reading missing keys from base.
 func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
-	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]int{}, MaxClean: 100_000, MaxIdle: DefaultMaxIdle}
+	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]bool{}, MaxClean: 100_000, MaxIdle: DefaultMaxIdle}
 }
 
 // Begin starts journaling one event's writes.
@@ -189,32 +197,43 @@ func (o *Overlay) deferRender(key string, render func(Tx) error) {
 	if _, ok := o.pending[key]; ok {
 		return
 	}
-	o.pending[key] = len(o.renders)
+	o.pending[key] = true
 	o.renders = append(o.renders, deferred{key: key, render: render})
 }
 
-// render runs the deferred renders, in the order they were first asked
-// for (a render may ask for more). A render left over from an event that
-// was rolled back only renders what the facts already say.
-func (o *Overlay) render() error {
-	defer func() {
-		clear(o.pending)
-		o.renders = o.renders[:0]
-	}()
-	for i := 0; i < len(o.renders); i++ {
+// Pending is the number of deferred renders not yet run.
+func (o *Overlay) Pending() int { return len(o.renders) }
+
+// RenderPending runs at most max deferred renders (every one when max <= 0,
+// including those they ask for), in the order they were first asked for,
+// and stages what they write. A render left over from an event that was
+// rolled back only renders what the facts already say. After a failed
+// render none stays pending: the batch fails and its overlay is dropped.
+func (o *Overlay) RenderPending(max int) error {
+	i := 0
+	for ; i < len(o.renders) && (max <= 0 || i < max); i++ {
 		if err := o.renders[i].render(o); err != nil {
-			return fmt.Errorf("render %s: %w", o.renders[i].key, err)
+			key := o.renders[i].key
+			clear(o.pending)
+			o.renders = o.renders[:0]
+			return fmt.Errorf("render %s: %w", key, err)
 		}
 	}
+	for _, d := range o.renders[:i] {
+		delete(o.pending, d.key)
+	}
+	o.renders = append(o.renders[:0], o.renders[i:]...)
 	return nil
 }
 
-// Changes runs the deferred renders, encodes the staged writes, in
-// first-touched order, and marks them written: the documents stay cached
-// for the next batch.
+// Changes runs the deferred renders (unless HoldRenders), encodes the
+// staged writes, in first-touched order, and marks them written: the
+// documents stay cached for the next batch.
 func (o *Overlay) Changes() ([]Change, error) {
-	if err := o.render(); err != nil {
-		return nil, err
+	if !o.HoldRenders {
+		if err := o.RenderPending(0); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Change, 0, len(o.dirty))
 	for _, k := range o.dirty {

@@ -56,7 +56,6 @@ func (p *projector) applyRun(ctx context.Context, ws *workspace, from eventstore
 }
 
 func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventstore.Position, batch []entry) error {
-	views, ns := p.rt.cfg.Views, ws.ns
 	ws.ctx = ctx
 	defer func() { ws.ctx = context.Background() }()
 	var parked []Parked
@@ -74,26 +73,9 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 	}
 	last := batch[len(batch)-1].rec
 	to := last.Position
-	changes, err := ws.overlay.Changes()
-	if err != nil {
-		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
+	if err := p.commit(ctx, ws, from, to); err != nil {
+		return err
 	}
-	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
-		if attempt > 0 {
-			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
-				return serr
-			}
-		}
-		err = views.Apply(ctx, ns, from, to, changes, p.fence)
-		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, to, err)
-	}
-	ws.overlay.Written()
-	ws.cache.commit(changes)
 	p.rt.metrics.applied.WithLabelValues(p.p.Name).Add(float64(len(batch)))
 	if len(parked) > 0 {
 		p.rt.metrics.parked.WithLabelValues(p.p.Name).Add(float64(len(parked)))
@@ -105,7 +87,54 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 		p.parked = append(p.parked, parked...)
 		p.state.Unlock()
 	}
-	p.advance(ns, to, last.Metadata.RecordedAt)
+	p.advance(ws.ns, to, last.Metadata.RecordedAt)
+	return nil
+}
+
+// commit encodes what ws's overlay staged and applies it to ws's namespace
+// with the checkpoint moving from from to to (the same position when only
+// held renders are written), retrying what may pass on a retry.
+func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventstore.Position) error {
+	changes, err := ws.overlay.Changes()
+	if err != nil {
+		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
+	}
+	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
+		if attempt > 0 {
+			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
+				return serr
+			}
+		}
+		err = p.rt.cfg.Views.Apply(ctx, ws.ns, from, to, changes, p.fence)
+		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, to, err)
+	}
+	ws.overlay.Written()
+	ws.cache.commit(changes)
+	return nil
+}
+
+// renderHeld runs the renders a rebuild's pass held back, RebuildBatchSize
+// at a time, each lot committed at the build's checkpoint, and stops
+// holding them: what the build applies from then on renders per batch.
+func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore.Position) error {
+	ws.ctx = ctx
+	defer func() { ws.ctx = context.Background() }()
+	for ws.overlay.Pending() > 0 {
+		if err := ws.overlay.RenderPending(p.rt.cfg.RebuildBatchSize); err != nil {
+			ws.reset()
+			return fmt.Errorf("projection %s: %w", p.p.Name, err)
+		}
+		if err := p.commit(ctx, ws, cp, cp); err != nil {
+			ws.reset()
+			return err
+		}
+	}
+	ws.holdRenders(false)
 	return nil
 }
 

@@ -51,7 +51,11 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 		r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
 		// The fresh namespace has one writer, this rebuild, so a cache of
 		// what it wrote answers every read without a round trip to the store.
-		builds = append(builds, &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys))})
+		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys))}
+		// Nobody reads the fresh namespace before the switch: render
+		// served documents once, after the pass, not at every batch.
+		b.ws.holdRenders(true)
+		builds = append(builds, b)
 	}
 	defer relaxGC(r.cfg.RebuildGCPercent)()
 	// Most of the log, without holding up the live projectors.
@@ -68,7 +72,8 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 
 // pass reads the log once from the start to its head and feeds every
 // build: one goroutine reads and decodes pages, one per projection applies
-// them, so reading, decoding and the views' work overlap.
+// them, so reading, decoding and the views' work overlap; each then runs
+// the renders it held.
 func (r *Runtime) pass(ctx context.Context, builds []*build) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -95,6 +100,9 @@ func (r *Runtime) pass(ctx context.Context, builds []*build) error {
 				}
 				last := page[len(page)-1].rec
 				b.cp, b.at = last.Position, last.Metadata.RecordedAt
+			}
+			if errs[i] == nil {
+				errs[i] = b.p.renderHeld(ctx, b.ws, b.cp)
 			}
 		}()
 	}

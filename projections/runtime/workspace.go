@@ -18,6 +18,7 @@ type workspace struct {
 	cache   *docCache // nil: read the store
 	overlay *projections.Overlay
 	ctx     context.Context // the batch being applied: its reads end with it
+	hold    bool            // the overlay holds renders (a rebuild's pass)
 }
 
 func newWorkspace(views projections.Store, ns projections.Namespace, cache *docCache) *workspace {
@@ -30,6 +31,14 @@ func newWorkspace(views projections.Store, ns projections.Namespace, cache *docC
 // not commit, or a commit refused because someone else moved the view.
 func (w *workspace) reset() {
 	w.overlay = projections.NewOverlay(w.read)
+	w.overlay.HoldRenders = w.hold
+}
+
+// holdRenders sets whether the overlay holds deferred renders across
+// batches (see projections.Overlay.HoldRenders).
+func (w *workspace) holdRenders(on bool) {
+	w.hold = on
+	w.overlay.HoldRenders = on
 }
 
 func (w *workspace) read(key string) ([]byte, error) {
