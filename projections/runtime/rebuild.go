@@ -51,7 +51,7 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 		r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
 		// The fresh namespace has one writer, this rebuild, so a cache of
 		// what it wrote answers every read without a round trip to the store.
-		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys))}
+		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys, r.cfg.RebuildCacheBytes))}
 		// Nobody reads the fresh namespace before the switch: render
 		// served documents once, after the pass, not at every batch.
 		b.ws.holdRenders(true)

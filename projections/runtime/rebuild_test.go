@@ -217,6 +217,41 @@ func TestARebuildPastItsCacheCapReadsTheStore(t *testing.T) {
 	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events, relationsView))
 }
 
+// Past its byte budget the rebuild's cache lets documents go and reads
+// them back from the store when a later event needs them: same view, and
+// the store was read (a budget that let nothing go would read nothing).
+func TestARebuildPastItsCacheBudgetReadsBackWhatItLetGo(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	for _, budget := range []int{1, 1 << 30} {
+		views := &countingGets{Store: memstore.New()}
+		cfg := config(events, views, handBus{}, newRegistry(), relationsView)
+		cfg.RebuildCacheBytes, cfg.RebuildBatchSize = budget, 1 // the overlay lets go of documents idle for 64 batches
+		rt, err := runtime.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Rebuild(context.Background(), "relations"); err != nil {
+			t.Fatal(err)
+		}
+		sameDocuments(t, "relations", activeDocuments(t, views.Store, "relations"), cleanBuild(t, events, relationsView))
+		if got := views.gets.Load(); (budget == 1) != (got > 0) {
+			t.Fatalf("budget %d bytes: %d reads of the store", budget, got)
+		}
+	}
+}
+
+// countingGets counts the reads of documents from its store.
+type countingGets struct {
+	*memstore.Store
+	gets atomic.Int64
+}
+
+func (c *countingGets) Get(ctx context.Context, ns projections.Namespace, keys ...string) ([][]byte, error) {
+	c.gets.Add(1)
+	return c.Store.Get(ctx, ns, keys...)
+}
+
 // A rebuild raises the collector's target while it runs and puts it back
 // after, also when two rebuilds overlap.
 func TestRebuildRelaxesTheCollectorAndRestoresIt(t *testing.T) {

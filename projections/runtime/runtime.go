@@ -64,10 +64,13 @@ type Config struct {
 	// LagInterval is how often the lag gauges are refreshed, default 1s.
 	LagInterval time.Duration
 	Clock       func() time.Time // stamps parked events, default time.Now
-	// RebuildCacheKeys caps the documents a rebuild keeps in memory to
-	// avoid reading back what it wrote (default 1,000,000); past it, reads
-	// go to the store.
-	RebuildCacheKeys int
+	// RebuildCacheKeys caps the keys a rebuild remembers writing, so that
+	// it reads back neither what it wrote nor keys it never wrote (default
+	// 8,000,000); past it, reads go to the store. RebuildCacheBytes caps
+	// the written documents it keeps (default 1 GiB); past it, documents
+	// are let go (their keys stay) and read back from the store if needed.
+	RebuildCacheKeys  int
+	RebuildCacheBytes int
 	// RebuildGCPercent is the garbage collector's target (GOGC) while a
 	// rebuild runs, default 400; negative leaves it alone. A rebuild
 	// allocates fast and keeps little, so collecting less often saves a
@@ -131,7 +134,10 @@ func New(cfg Config) (*Runtime, error) {
 		cfg.LagInterval = time.Second
 	}
 	if cfg.RebuildCacheKeys <= 0 {
-		cfg.RebuildCacheKeys = 1_000_000
+		cfg.RebuildCacheKeys = 8_000_000
+	}
+	if cfg.RebuildCacheBytes <= 0 {
+		cfg.RebuildCacheBytes = 1 << 30
 	}
 	if cfg.RebuildGCPercent == 0 {
 		cfg.RebuildGCPercent = 400
