@@ -87,7 +87,7 @@ type studentEntry struct {
 // studentEntries loads the student's entries of rounds, sorted by term,
 // subject and round.
 func studentEntries(tx projections.Tx, t, student string, rounds []string) ([]studentEntry, error) {
-	var out []studentEntry
+	out := make([]studentEntry, 0, len(rounds))
 	for _, id := range rounds {
 		r, _, err := load[roundFact](tx, roundFactKey(t, id))
 		if err != nil {
