@@ -18,7 +18,6 @@ func planOf(f studentFacts, term domain.TermRef) PlanStatus {
 // school year (förskoleklass owes one talk a year).
 func conferenceOf(f studentFacts, term domain.TermRef, wholeYear bool) ConferenceStatus {
 	best := ConferenceStatus{Status: StatusNone}
-	rank := map[string]int{StatusNone: 0, StatusCancelled: 1, StatusScheduled: 2, StatusHeld: 3}
 	for _, c := range f.Conferences {
 		if c.Term != term && (!wholeYear || c.Term.SchoolYear != term.SchoolYear) {
 			continue
@@ -26,7 +25,7 @@ func conferenceOf(f studentFacts, term domain.TermRef, wholeYear bool) Conferenc
 		at := c.At
 		cs := ConferenceStatus{Status: c.Status, ConferenceID: c.ID, At: &at}
 		switch {
-		case rank[cs.Status] > rank[best.Status]:
+		case conferenceRank(cs.Status) > conferenceRank(best.Status):
 			best = cs
 		case cs.Status == best.Status && cs.Status == StatusScheduled && at.Before(*best.At):
 			best = cs
@@ -38,6 +37,21 @@ func conferenceOf(f studentFacts, term domain.TermRef, wholeYear bool) Conferenc
 		best.At = nil
 	}
 	return best
+}
+
+// conferenceRank orders talk statuses: held over scheduled over
+// cancelled over none; a switch, not a map built on every call (a school's
+// lists call it for every student at every render).
+func conferenceRank(status string) int {
+	switch status {
+	case StatusCancelled:
+		return 1
+	case StatusScheduled:
+		return 2
+	case StatusHeld:
+		return 3
+	}
+	return 0
 }
 
 func risksOf(f studentFacts, term domain.TermRef) []RiskSignal {
