@@ -40,15 +40,24 @@ func cached[T any](m *map[string]T, id string, read func() (T, error)) (T, error
 }
 
 func (r *reader) student(id string) (relations.Student, error) {
-	return cached(&r.students, id, func() (relations.Student, error) {
-		s, _, err := relations.Load[relations.Student](r.tx, relations.StudentKey(r.t, id))
-		s.ID = id
-		return s, err
-	})
+	return cached(&r.students, id, func() (relations.Student, error) { return r.readStudent(id) })
 }
 
 func (r *reader) studentFacts(id string) (studentFacts, error) {
-	return cached(&r.facts, id, func() (studentFacts, error) { return load[studentFacts](r.tx, studentKey(r.t, id)) })
+	return cached(&r.facts, id, func() (studentFacts, error) { return r.readStudentFacts(id) })
+}
+
+// readStudent and readStudentFacts read without the reader's cache, for a
+// render that reads each student once (a school's lists: caching every
+// student of the school cost more than it saved).
+func (r *reader) readStudent(id string) (relations.Student, error) {
+	s, _, err := relations.Load[relations.Student](r.tx, relations.StudentKey(r.t, id))
+	s.ID = id
+	return s, err
+}
+
+func (r *reader) readStudentFacts(id string) (studentFacts, error) {
+	return load[studentFacts](r.tx, studentKey(r.t, id))
 }
 
 func (r *reader) course(id string) (relations.Course, error) {

@@ -114,12 +114,12 @@ func renderSchool(r *reader, schoolID string, term domain.TermRef) error {
 	doc := SchoolListsDoc{SchoolID: schoolID, Term: term, TermStart: sp.start, TermEnd: sp.end,
 		AtRisk: []AtRiskRow{}, NoConference: []ConferenceRow{}, IUPDue: []PlanRow{}}
 	shown := false
-	for _, id := range members.Students {
-		s, err := r.student(id)
+	for _, id := range members.Students { // each once: no cache
+		s, err := r.readStudent(id)
 		if err != nil {
 			return err
 		}
-		f, err := r.studentFacts(id)
+		f, err := r.readStudentFacts(id)
 		if err != nil {
 			return err
 		}
