@@ -12,6 +12,7 @@ import (
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
+	"github.com/iup-platform/iup/projections/views/sample"
 )
 
 // Log builds a sequence of events as the store would deliver them:
@@ -52,6 +53,15 @@ func (l *Log) Cull(stream string) *Log {
 		}
 	}
 	return l
+}
+
+// Sample is the log of a generated organiser's school year (sample.Generate).
+func Sample(c sample.Config) []projections.Event {
+	l := NewLog()
+	for _, a := range sample.Generate(c) {
+		l.Add(a.Stream, a.Meta.Now, a.Meta.Actor, a.Events...)
+	}
+	return l.Events()
 }
 
 // Events returns the log.
