@@ -143,19 +143,25 @@ func heapKB(adminAddr string) int {
 	if adminAddr == "" {
 		return 0
 	}
-	resp, err := http.Get("http://" + adminAddr + "/debug/pprof/heap?debug=1&gc=1")
+	n, _ := strconv.Atoi(lineValue("http://"+adminAddr+"/debug/pprof/heap?debug=1&gc=1", "# HeapAlloc = "))
+	return n >> 10
+}
+
+// lineValue fetches url and returns what follows prefix on the first line
+// that starts with it ("" when none does or the fetch fails).
+func lineValue(url, prefix string) string {
+	resp, err := http.Get(url)
 	if err != nil {
-		return 0
+		return ""
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "# HeapAlloc = "); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n >> 10
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			return strings.TrimSpace(v)
 		}
 	}
-	return 0
+	return ""
 }
 
 // keepHeap saves a process's heap profile (after a collection) as
@@ -222,19 +228,8 @@ func viewsKB(adminAddr string) int {
 
 // metricKB reads a gauge in bytes from a service's /metrics (0 without it).
 func metricKB(addr, name string) int {
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, name+" "); ok {
-			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return int(f) >> 10
-		}
-	}
-	return 0
+	f, _ := strconv.ParseFloat(lineValue("http://"+addr+"/metrics", name+" "), 64)
+	return int(f) >> 10
 }
 
 // keyedWriters write through the API, each request with its own
