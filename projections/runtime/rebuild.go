@@ -50,7 +50,8 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 		ns := p.p.Namespace(generation(r.cfg.Clock().UnixNano()))
 		r.log.Info("rebuild started", "projection", name, "namespace", string(ns))
 		// The fresh namespace has one writer, this rebuild, so a cache of
-		// what it wrote answers every read without a round trip to the store.
+		// what it wrote answers reads without a round trip to the store
+		// (all of them, up to its budget).
 		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys, r.cfg.RebuildCacheBytes))}
 		// Nobody reads the fresh namespace before the switch: render
 		// served documents once, after the pass, not at every batch.
