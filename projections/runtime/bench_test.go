@@ -40,7 +40,7 @@ var (
 
 // benchLog is the sample organiser's log, written once per run and shared
 // by the rebuild benchmarks.
-func benchLog(b *testing.B) *sampleLog {
+func benchLog(b testing.TB) *sampleLog {
 	benchOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "iup-bench-")
 		if err != nil {
@@ -130,7 +130,7 @@ func BenchmarkRebuildMemory(b *testing.B) {
 }
 
 // rebuildAll builds every view from log into views, as a start does.
-func rebuildAll(b *testing.B, log *sampleLog, views projections.Store) {
+func rebuildAll(b testing.TB, log *sampleLog, views projections.Store) {
 	cfg := config(log.events, views, handBus{}, newRegistry(), allviews.All()...)
 	cfg.Codec = log.codec
 	if n, err := strconv.Atoi(os.Getenv("IUP_BENCH_REBUILD_BATCH")); err == nil && n > 0 {

@@ -175,6 +175,15 @@ func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (page, index in
 	if _, err := projections.GetJSON(tx, key, &p); err != nil {
 		return 0, 0, err
 	}
+	if n := len(p.Entries); n == cap(p.Entries) {
+		// A page grows to PageSize entries and no further, and most of
+		// a guardian's or a student's trail fits in a few: grown from
+		// four, doubled, and capped at a page, where append's own growth
+		// went to 64 and copied a full page on the way.
+		grown := make([]Entry, n, min(PageSize, max(4, 2*n)))
+		copy(grown, p.Entries)
+		p.Entries = grown
+	}
 	p.Entries = append(p.Entries, e)
 	h.Count++
 	if err := projections.PutJSON(tx, key, p); err != nil {

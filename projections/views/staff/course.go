@@ -137,7 +137,7 @@ func renderCourse(r *reader, courseID string, term domain.TermRef) error {
 		if !ok {
 			continue
 		}
-		s, err := r.student(id)
+		s, err := r.readStudent(id) // once per render: a cache costs more than it saves
 		if err != nil {
 			return err
 		}

@@ -167,7 +167,7 @@ func renderMentor(r *reader, mentorID string, term domain.TermRef) error {
 	doc := MentorOverviewDoc{MentorID: mentorID, Term: term, TermStart: sp.start, TermEnd: sp.end, Rows: []MenteeRow{}, Courses: []CourseProgress{}}
 	progress := map[string]*CourseProgress{}
 	for _, id := range staff.Students {
-		s, err := r.student(id)
+		s, err := r.readStudent(id) // once per render: a cache costs more than it saves
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func renderMentor(r *reader, mentorID string, term domain.TermRef) error {
 
 // menteeRow renders one mentee and adds their courses to progress.
 func menteeRow(r *reader, s relations.Student, term domain.TermRef, sp span, progress map[string]*CourseProgress) (MenteeRow, error) {
-	f, err := r.studentFacts(s.ID)
+	f, err := r.readStudentFacts(s.ID) // a mentee's row reads them once
 	if err != nil {
 		return MenteeRow{}, err
 	}

@@ -13,28 +13,61 @@ import (
 type reader struct {
 	tx       projections.Tx
 	t        string
-	students map[string]relations.Student
-	facts    map[string]studentFacts
-	courses  map[string]relations.Course
-	rounds   map[string]roundFact
-	byCourse map[string][]roundFact
-	years    map[string]relations.SchoolYear
+	students memo[relations.Student]
+	facts    memo[studentFacts]
+	courses  memo[relations.Course]
+	byCourse memo[[]roundFact]
+	years    memo[relations.SchoolYear]
 }
 
 func newReader(tx projections.Tx, t string) *reader { return &reader{tx: tx, t: t} }
 
-// cached reads id through the cache *m, made on first use: most events
-// read only a few kinds of document.
-func cached[T any](m *map[string]T, id string, read func() (T, error)) (T, error) {
-	if v, ok := (*m)[id]; ok {
+// memo holds what a reader has read, by id. Most readers hold one or two
+// of a kind (the student an event is about), so it is a short list
+// searched in order, indexed once it grows: a map of each kind per event
+// allocated its buckets of large values for one entry, a twentieth of a
+// rebuild's allocation.
+type memo[T any] struct {
+	ids   []string
+	vals  []T
+	index map[string]int
+}
+
+const memoIndexAt = 16
+
+func (m *memo[T]) get(id string) (T, bool) {
+	if m.index != nil {
+		if i, ok := m.index[id]; ok {
+			return m.vals[i], true
+		}
+	} else if i := slices.Index(m.ids, id); i >= 0 {
+		return m.vals[i], true
+	}
+	var zero T
+	return zero, false
+}
+
+func (m *memo[T]) put(id string, v T) {
+	m.ids, m.vals = append(m.ids, id), append(m.vals, v)
+	switch {
+	case m.index != nil:
+		m.index[id] = len(m.ids) - 1
+	case len(m.ids) > memoIndexAt:
+		m.index = make(map[string]int, 2*len(m.ids))
+		for i, k := range m.ids {
+			m.index[k] = i
+		}
+	}
+}
+
+// cached reads id through m.
+func cached[T any](m *memo[T], id string, read func() (T, error)) (T, error) {
+	if v, ok := m.get(id); ok {
 		return v, nil
 	}
 	v, err := read()
 	if err == nil {
-		if *m == nil {
-			*m = map[string]T{}
-		}
-		(*m)[id] = v
+		m.put(id, v)
 	}
 	return v, err
 }
