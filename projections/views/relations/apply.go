@@ -1,6 +1,8 @@
 package relations
 
 import (
+	"slices"
+
 	"github.com/iup-platform/iup/domain/roster"
 	"github.com/iup-platform/iup/domain/setup"
 	"github.com/iup-platform/iup/projections"
@@ -115,10 +117,15 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		return update(tx, OrganiserKey(t), func(o *Organiser) { o.TimeZone = e.TimeZone })
 	case setup.SchoolYearCreated:
 		return update(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
-			y.ID, y.SchoolID, y.Terms = e.SchoolYearID, e.SchoolID, e.Terms
+			// A copy: the event is shared with the other projections
+			// (decoded once), and a later change of dates edits the terms.
+			y.ID, y.SchoolID, y.Terms = e.SchoolYearID, e.SchoolID, slices.Clone(e.Terms)
 		})
 	case setup.TermDatesChanged:
 		return update(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
+			// Changed in a copy: the document read shares its terms with
+			// the one the batch holds, which an event that fails restores.
+			y.Terms = slices.Clone(y.Terms)
 			for i := range y.Terms {
 				if y.Terms[i].Kind == e.Kind {
 					y.Terms[i].Start, y.Terms[i].End = e.Start, e.End

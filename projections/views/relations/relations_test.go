@@ -194,3 +194,22 @@ func TestLaterChangesToTheRoster(t *testing.T) {
 		t.Error("template version 2 invented")
 	}
 }
+
+// A projection reads a decoded event the runtime shares with the others:
+// folding a later change of term dates must leave the school year's
+// created event as it was, or a projection behind the others would read
+// the new dates in it.
+func TestFoldingLeavesTheEventsAsTheyWere(t *testing.T) {
+	created := setup.SchoolYearCreated{SchoolYearID: "2026-2027", Terms: []setup.Term{{Kind: domain.HT, Start: d("2026-08-17"), End: d("2026-12-20")}}}
+	log := projectiontest.NewLog().Add("schoolyear-kommun.2026-2027", at, admin, created,
+		setup.TermDatesChanged{SchoolYearID: "2026-2027", Kind: domain.HT, Start: d("2026-08-17"), End: d("2026-09-01")})
+	projectiontest.View(t, view, log.Events())
+	if got := created.Terms[0].End; got != d("2026-12-20") {
+		t.Errorf("the created event's HT now ends %s, want 2026-12-20", got)
+	}
+	var y SchoolYear
+	projectiontest.Doc(t, projectiontest.View(t, view, log.Events()), SchoolYearKey("kommun", "2026-2027"), &y)
+	if y.Terms[0].End != d("2026-09-01") {
+		t.Errorf("the school year's HT ends %s, want 2026-09-01", y.Terms[0].End)
+	}
+}
