@@ -74,6 +74,14 @@ func (l *Log) Events() []projections.Event { return l.events }
 // both paths are exercised.
 func View(t testing.TB, p projections.Projection, events []projections.Event) map[string]json.RawMessage {
 	t.Helper()
+	return ViewInBatches(t, p, events, 97)
+}
+
+// ViewInBatches is View with the staged writes flushed every n events: 1
+// is the live path under a light load, where each event is a batch and a
+// deferred render updates what the previous batch wrote.
+func ViewInBatches(t testing.TB, p projections.Projection, events []projections.Event, n int) map[string]json.RawMessage {
+	t.Helper()
 	docs := map[string][]byte{}
 	o := projections.NewOverlay(func(k string) ([]byte, error) { return docs[k], nil })
 	flush := func() {
@@ -99,7 +107,7 @@ func View(t testing.TB, p projections.Projection, events []projections.Event) ma
 			t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
 		}
 		o.Commit()
-		if i%97 == 96 {
+		if i%n == n-1 {
 			flush()
 		}
 	}

@@ -67,7 +67,10 @@ func renderSchools(r *reader, d *dirty) error {
 	if err != nil {
 		return err
 	}
-	ts := targets{}
+	// Which students each list changes for: a list is updated for them
+	// alone, unless a term changed (its dates decide every placement).
+	changed := map[target][]string{}
+	all := targets{}
 	for _, id := range d.studentIDs() {
 		s, err := r.student(id)
 		if err != nil {
@@ -78,22 +81,38 @@ func renderSchools(r *reader, d *dirty) error {
 			return err
 		}
 		terms := d.termsOf(id, ix.Terms)
+		add := func(school string) {
+			for _, tm := range terms {
+				tg := target{school, tm}
+				changed[tg] = addSorted(changed[tg], id)
+			}
+		}
 		if s.SchoolID != "" {
-			ts.add(s.SchoolID, terms...)
+			add(s.SchoolID)
 		}
 		for _, p := range f.Schools {
-			ts.add(p.ID, terms...)
+			add(p.ID)
 		}
 	}
 	for t := range d.terms {
 		for _, sc := range ix.Schools {
-			ts.add(sc, t)
+			all.add(sc, t)
 		}
+	}
+	ts := targets{}
+	for tg := range changed {
+		ts.add(tg.id, tg.term)
+	}
+	for tg := range all {
+		ts.add(tg.id, tg.term)
 	}
 	t := r.t
 	for _, tg := range ts.sorted() {
+		if err := markSchool(r.tx, t, tg, all[tg], changed[tg]); err != nil {
+			return err
+		}
 		err := projections.Defer(r.tx, SchoolListsKey(t, tg.id, tg.term), func(tx projections.Tx) error {
-			return renderSchool(newReader(tx, t), tg.id, tg.term)
+			return renderSchoolChanges(newReader(tx, t), tg.id, tg.term)
 		})
 		if err != nil {
 			return err
@@ -102,6 +121,146 @@ func renderSchools(r *reader, d *dirty) error {
 	return nil
 }
 
+// schoolChanges is what a school's list of a term awaits until its render
+// runs (at the end of the batch, or of a rebuild): every student, or
+// these. It lives in the same batch as the render, which deletes it, so
+// live it is never stored; a rebuild that holds renders stores it meanwhile.
+type schoolChanges struct {
+	All      bool     `json:"all,omitempty"`
+	Students []string `json:"students,omitempty"`
+}
+
+func schoolChangesKey(t string, tg target) string {
+	return "facts/" + t + "/school-changes/" + tg.id + "/" + tg.term.SchoolYear + "/" + string(tg.term.Kind)
+}
+
+func markSchool(tx projections.Tx, t string, tg target, all bool, students []string) error {
+	return update(tx, schoolChangesKey(t, tg), func(c *schoolChanges) {
+		switch {
+		case c.All:
+		case all:
+			c.All, c.Students = true, nil
+		default:
+			merged := slices.Clone(c.Students)
+			for _, id := range students {
+				merged = addSorted(merged, id)
+			}
+			c.Students = merged
+		}
+	})
+}
+
+// renderSchoolChanges updates a school's list of a term for the students
+// that changed: their rows are taken out and computed again, the others'
+// stay. A list used to be rendered whole, every student of the school read
+// again, for each batch that touched one of them: a fifth of the service's
+// CPU under a load of writes. It renders whole when every student may have
+// changed, when there is no list yet, when its term's dates moved, when a
+// changed student is not placed at the school (the list may go), or when
+// many changed (a rebuild's held renders).
+func renderSchoolChanges(r *reader, schoolID string, term domain.TermRef) error {
+	key := schoolChangesKey(r.t, target{schoolID, term})
+	ch, err := load[schoolChanges](r.tx, key)
+	if err != nil {
+		return err
+	}
+	r.tx.Delete(key)
+	if ch.All {
+		return renderSchool(r, schoolID, term)
+	}
+	sp, err := r.span(term)
+	if err != nil {
+		return err
+	}
+	members, err := load[school](r.tx, schoolKey(r.t, schoolID))
+	if err != nil {
+		return err
+	}
+	listKey := SchoolListsKey(r.t, schoolID, term)
+	var doc SchoolListsDoc
+	found, err := projections.GetJSON(r.tx, listKey, &doc)
+	if err != nil {
+		return err
+	}
+	if !found || doc.TermStart != sp.start || doc.TermEnd != sp.end || len(ch.Students) > max(16, len(members.Students)/4) {
+		return renderSchool(r, schoolID, term)
+	}
+	doc.AtRisk, doc.NoConference, doc.IUPDue = slices.Clone(doc.AtRisk), slices.Clone(doc.NoConference), slices.Clone(doc.IUPDue)
+	for _, id := range ch.Students {
+		rows, placed, err := schoolRowsOf(r, schoolID, term, sp, id)
+		if err != nil {
+			return err
+		}
+		if !placed {
+			return renderSchool(r, schoolID, term)
+		}
+		doc.AtRisk = replaceRow(doc.AtRisk, id, rows.atRisk, func(x AtRiskRow) string { return x.StudentID })
+		doc.NoConference = replaceRow(doc.NoConference, id, rows.noConference, func(x ConferenceRow) string { return x.StudentID })
+		doc.IUPDue = replaceRow(doc.IUPDue, id, rows.iupDue, func(x PlanRow) string { return x.StudentID })
+	}
+	return put(r.tx, listKey, doc, true)
+}
+
+// replaceRow sets the row of student id in list (sorted by student, as
+// the school's members are) to row, or takes it out when row is nil.
+func replaceRow[R any](list []R, id string, row *R, studentOf func(R) string) []R {
+	i, found := slices.BinarySearchFunc(list, id, func(x R, id string) int { return compareStrings(studentOf(x), id) })
+	switch {
+	case found && row != nil:
+		list[i] = *row
+	case found:
+		list = slices.Delete(list, i, i+1)
+	case row != nil:
+		list = slices.Insert(list, i, *row)
+	}
+	return list
+}
+
+// schoolRows are one student's rows on a school's lists; nil: not on it.
+type schoolRows struct {
+	atRisk       *AtRiskRow
+	noConference *ConferenceRow
+	iupDue       *PlanRow
+}
+
+// schoolRowsOf computes a student's rows on a school's lists of a term and
+// whether the student was placed at the school during it.
+func schoolRowsOf(r *reader, schoolID string, term domain.TermRef, sp span, id string) (schoolRows, bool, error) {
+	var rows schoolRows
+	s, err := r.readStudent(id)
+	if err != nil {
+		return rows, false, err
+	}
+	f, err := r.readStudentFacts(id)
+	if err != nil {
+		return rows, false, err
+	}
+	s = inYear(s, f, sp)
+	ref, ok := placed(s, f, schoolID, sp)
+	if !ok {
+		return rows, false, nil
+	}
+	du := duties.For(s.SchoolForm, s.Grade, s.GradesGiven)
+	if signals := risksOf(f, term); len(signals) > 0 {
+		for i := range signals {
+			g := signals[i].Grade
+			if g == 0 {
+				g = s.Grade
+			}
+			signals[i].DutyYear = duties.For(s.SchoolForm, g, s.GradesGiven).RiskSignal
+		}
+		rows.atRisk = &AtRiskRow{StudentRef: ref, Signals: signals}
+	}
+	if c := conferenceOf(f, term, !du.TalkPerTerm); c.Status != StatusHeld {
+		rows.noConference = &ConferenceRow{StudentRef: ref, Conference: c}
+	}
+	if du.WrittenIUP && !iupWritten(f, term.SchoolYear) {
+		rows.iupDue = &PlanRow{StudentRef: ref, Plan: planOf(f, term)}
+	}
+	return rows, true, nil
+}
+
+// renderSchool renders a school's lists of a term whole, every member read.
 func renderSchool(r *reader, schoolID string, term domain.TermRef) error {
 	sp, err := r.span(term)
 	if err != nil {
@@ -115,36 +274,22 @@ func renderSchool(r *reader, schoolID string, term domain.TermRef) error {
 		AtRisk: []AtRiskRow{}, NoConference: []ConferenceRow{}, IUPDue: []PlanRow{}}
 	shown := false
 	for _, id := range members.Students { // each once: no cache
-		s, err := r.readStudent(id)
+		rows, ok, err := schoolRowsOf(r, schoolID, term, sp, id)
 		if err != nil {
 			return err
 		}
-		f, err := r.readStudentFacts(id)
-		if err != nil {
-			return err
-		}
-		s = inYear(s, f, sp)
-		ref, ok := placed(s, f, schoolID, sp)
 		if !ok {
 			continue
 		}
 		shown = true
-		du := duties.For(s.SchoolForm, s.Grade, s.GradesGiven)
-		if signals := risksOf(f, term); len(signals) > 0 {
-			for i := range signals {
-				g := signals[i].Grade
-				if g == 0 {
-					g = s.Grade
-				}
-				signals[i].DutyYear = duties.For(s.SchoolForm, g, s.GradesGiven).RiskSignal
-			}
-			doc.AtRisk = append(doc.AtRisk, AtRiskRow{StudentRef: ref, Signals: signals})
+		if rows.atRisk != nil {
+			doc.AtRisk = append(doc.AtRisk, *rows.atRisk)
 		}
-		if c := conferenceOf(f, term, !du.TalkPerTerm); c.Status != StatusHeld {
-			doc.NoConference = append(doc.NoConference, ConferenceRow{StudentRef: ref, Conference: c})
+		if rows.noConference != nil {
+			doc.NoConference = append(doc.NoConference, *rows.noConference)
 		}
-		if du.WrittenIUP && !iupWritten(f, term.SchoolYear) {
-			doc.IUPDue = append(doc.IUPDue, PlanRow{StudentRef: ref, Plan: planOf(f, term)})
+		if rows.iupDue != nil {
+			doc.IUPDue = append(doc.IUPDue, *rows.iupDue)
 		}
 	}
 	return put(r.tx, SchoolListsKey(r.t, schoolID, term), doc, shown)

@@ -1,7 +1,10 @@
 package staff
 
 import (
+	"strings"
+
 	"encoding/json"
+	"github.com/iup-platform/iup/projections"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -67,4 +70,46 @@ func TestSchoolListsOverYears(t *testing.T) {
 			t.Errorf("no conference = %+v", doc.NoConference)
 		}
 	})
+}
+
+// Live, each event is a batch and a school's lists are updated for the
+// students it changed, from what the previous batch wrote; that must equal
+// the lists rendered whole from the same facts (here: in batches of 97,
+// where a list's first render is whole). The scenarios move a student
+// between schools, end placements, withdraw risks and change term dates.
+func TestSchoolListsUpdatedPerStudentEqualWholeRenders(t *testing.T) {
+	scenarios := map[string][]projections.Event{
+		"history":   history(false).Events(),
+		"edges":     edges().Events(),
+		"next year": nextYear(),
+		"culled":    history(true).Events(),
+		// HT ends before the student moved: a list's dates and who is
+		// placed in it change with no student's facts changing.
+		"term dates moved": history(false).Add("setupschoolyear-kommun.2026-2027", at("2027-02-01T08:00:00Z"), admin,
+			setup.TermDatesChanged{SchoolYearID: "2026-2027", Kind: domain.HT, Start: d("2026-08-17"), End: d("2026-09-01")}).Events(),
+	}
+	for name, evs := range scenarios {
+		t.Run(name, func(t *testing.T) {
+			whole := projectiontest.View(t, Projection, evs)
+			live := projectiontest.ViewInBatches(t, Projection, evs, 1)
+			n := 0
+			for k, v := range whole {
+				if !strings.HasPrefix(k, "school-lists/") {
+					continue
+				}
+				n++
+				if string(live[k]) != string(v) {
+					t.Errorf("%s:\n live  %s\n whole %s", k, live[k], v)
+				}
+			}
+			for k := range live {
+				if _, ok := whole[k]; !ok {
+					t.Errorf("%s: written live, not by a whole render", k)
+				}
+			}
+			if n == 0 {
+				t.Fatal("no school lists in the scenario")
+			}
+		})
+	}
 }
