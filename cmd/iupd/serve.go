@@ -75,7 +75,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("events: unsupported store URL %q (want sqlite:PATH)", m.Config.Events)
 	}
-	store, err := sqlite.Open(path)
+	// The service is the file's only writer: its stream cache then
+	// answers reads of hot streams without asking the file (and a second
+	// service on the same data folder is refused).
+	store, err := sqlite.Open(path, sqlite.WithSoleWriter())
 	if err != nil {
 		return fmt.Errorf("open event store: %w", err)
 	}

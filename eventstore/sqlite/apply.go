@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -18,6 +19,9 @@ type outcome struct {
 	err    error
 	fresh  bool
 	broken bool
+	// recorded are the events written, as a read returns them, when the
+	// stream cache keeps streams whole (a sole writer).
+	recorded []eventstore.RecordedEvent
 }
 
 func failed(err error) outcome { return outcome{err: err, broken: true} }
@@ -77,7 +81,11 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 		}
 	}
 	before := *digest
-	pos, lastHash, err := w.insert(req, cur.hash, first, lastRev, now, digest)
+	var recorded []eventstore.RecordedEvent
+	if w.s.cache.complete {
+		recorded = make([]eventstore.RecordedEvent, 0, len(req.events))
+	}
+	pos, lastHash, err := w.insert(req, cur.hash, first, lastRev, now, digest, &recorded)
 	if err != nil {
 		*digest = before // nothing of this request stays, so neither does its part of the chain
 		if !isConstraint(err) || !strings.Contains(err.Error(), "events.event_id") {
@@ -113,12 +121,13 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 		return failed(fmt.Errorf("sqlite event store: update stream: %w", mapErr(err)))
 	}
 	state[req.stream] = streamState{exists: true, revision: lastRev, hash: lastHash}
-	return outcome{res: eventstore.AppendResult{Revision: lastRev, Position: toPosition(pos)}, fresh: true}
+	return outcome{res: eventstore.AppendResult{Revision: lastRev, Position: toPosition(pos)}, fresh: true, recorded: recorded}
 }
 
 // insert writes the request's events, each linked to the previous event of
 // its stream by hash and folded into the global chain (see eventstore/chain.go).
-func (w *writer) insert(req *appendRequest, prevHash string, first, lastRev uint64, now time.Time, digest *string) (int64, string, error) {
+// When recorded is not nil, each event is added to it as a read returns it.
+func (w *writer) insert(req *appendRequest, prevHash string, first, lastRev uint64, now time.Time, digest *string, recorded *[]eventstore.RecordedEvent) (int64, string, error) {
 	var pos int64
 	for i, ev := range req.events {
 		rev := first + uint64(i)
@@ -135,6 +144,17 @@ func (w *writer) insert(req *appendRequest, prevHash string, first, lastRev uint
 		}
 		if pos, err = res.LastInsertId(); err != nil {
 			return 0, "", err
+		}
+		if recorded != nil && *recorded != nil {
+			// The metadata as the file now holds it, decoded as a read
+			// decodes it, so the cached event equals a read one.
+			md, err := decodeMetadata(w.mdBuf, now.UnixNano())
+			if err != nil {
+				return 0, "", err
+			}
+			data := ev.Data
+			ev.Data, ev.Metadata = bytes.Clone(data), md
+			*recorded = append(*recorded, eventstore.RecordedEvent{EventData: ev, Stream: req.stream, Revision: rev, Position: toPosition(pos)})
 		}
 	}
 	return pos, prevHash, nil

@@ -250,7 +250,7 @@ func BenchmarkRead(b *testing.B) {
 	// the first read of a stream does.
 	b.Run("ReadStream1000Uncached", func(b *testing.B) {
 		cache := s.cache
-		s.cache = newStreamCache(0)
+		s.cache = newStreamCache(0, false)
 		defer func() { s.cache = cache }()
 		n := 0
 		for b.Loop() {

@@ -42,15 +42,21 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if !opts.FromEnd && opts.From <= math.MaxInt64 {
 		from = int64(opts.From)
 	}
+	var gen uint64 // commits seen before the file is read: see streamCache
 	if !opts.Backwards && !opts.FromEnd {
-		if evs, ok, err := s.readCached(ctx, stream, from, limit); ok || err != nil {
+		var evs []eventstore.RecordedEvent
+		var ok bool
+		var err error
+		if evs, ok, gen, err = s.readCached(ctx, stream, from, limit); ok || err != nil {
 			return evs, err
 		}
 	}
 	if opts.Backwards || !opts.FromEnd {
 		evs, err := s.readFrom(ctx, stream, from, limit, opts.Backwards)
-		if err == nil && from == 0 && !opts.Backwards {
-			s.cache.extend(stream, nil, evs)
+		if err == nil && from == 0 && !opts.Backwards && (limit < 0 || int64(len(evs)) < limit || !s.cache.complete) {
+			// (A sole writer's cache holds whole streams: a page that
+			// may stop short of the end is not one.)
+			s.cache.extend(stream, nil, evs, gen)
 		}
 		if err != nil || len(evs) > 0 {
 			return evs, err
@@ -69,14 +75,17 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 // readCached serves a forward read from the stream cache when it holds the
 // stream's start up to at least from: what the cache lacks is read from the
 // file and added. ok is false when the cache cannot help.
-func (s *Store) readCached(ctx context.Context, stream string, from, limit int64) (evs []eventstore.RecordedEvent, ok bool, err error) {
-	base := s.cache.prefix(stream)
+func (s *Store) readCached(ctx context.Context, stream string, from, limit int64) (evs []eventstore.RecordedEvent, ok bool, gen uint64, err error) {
+	base, whole, gen := s.cache.prefix(stream)
 	end := int64(len(base))
 	if end == 0 || from > end {
-		return nil, false, nil
+		return nil, false, gen, nil
 	}
 	if limit >= 0 && from+limit <= end {
-		return copyEvents(base[from : from+limit]), true, nil // stored events never change
+		return copyEvents(base[from : from+limit]), true, gen, nil // stored events never change
+	}
+	if whole { // the sole writer keeps it whole: nothing more to ask for
+		return copyEvents(base[from:]), true, gen, nil
 	}
 	rest := int64(-1)
 	if limit >= 0 {
@@ -84,10 +93,10 @@ func (s *Store) readCached(ctx context.Context, stream string, from, limit int64
 	}
 	more, err := s.query(ctx, s.read.forward, rest, stream, end)
 	if err != nil {
-		return nil, true, err
+		return nil, true, gen, err
 	}
-	s.cache.extend(stream, base, more)
-	return append(copyEvents(base[from:]), more...), true, nil
+	s.cache.extend(stream, base, more, gen)
+	return append(copyEvents(base[from:]), more...), true, gen, nil
 }
 
 // streamRevision is the revision of the stream's last event, or

@@ -35,6 +35,8 @@ type Store struct {
 	reader *sql.DB // WAL readers: see a committed prefix, never block the writer
 	read   readStmts
 	cache  *streamCache
+	lock   *os.File // held while open with WithSoleWriter
+	path   string
 
 	// mu guards closed; Append holds it shared while handing a request to
 	// the writer, so Close (exclusive) knows no request can arrive later.
@@ -59,8 +61,18 @@ type config struct {
 	maxBatch     int
 	readConns    int
 	streamCache  int
+	soleWriter   bool
 	extraPragmas []string // tests only: e.g. max_page_count to provoke SQLITE_FULL
 }
+
+// WithSoleWriter makes this Store the only one that appends to the file
+// while it is open: Open takes an exclusive lock beside the file (and fails
+// when another process holds it), and then the stream cache, which the
+// writer keeps up to date with every commit, answers reads of a cached
+// stream without asking the file whether more was appended. `iupd serve`
+// opens its store so; processes that share a file (`iupd api` replicas)
+// do not, and pay one index seek per read of a cached stream.
+func WithSoleWriter() Option { return func(cfg *config) { cfg.soleWriter = true } }
 
 // WithClock sets the clock that stamps RecordedAt (stored in UTC).
 func WithClock(c eventstore.Clock) Option { return func(cfg *config) { cfg.clock = c } }
@@ -110,8 +122,16 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite event store: %w: %w", eventstore.ErrUnavailable, err)
 	}
+	var lock *os.File
+	if cfg.soleWriter {
+		var err error
+		if lock, err = lockWriter(path); err != nil {
+			return nil, err
+		}
+	}
 	writer, err := sql.Open("sqlite", dsn(path, true, cfg.extraPragmas))
 	if err != nil {
+		unlockWriter(lock)
 		return nil, fmt.Errorf("sqlite event store: open writer: %w", err)
 	}
 	writer.SetMaxOpenConns(1)
@@ -120,11 +140,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	writer.SetConnMaxIdleTime(0)
 	if err := migrate(writer); err != nil {
 		_ = writer.Close()
+		unlockWriter(lock)
 		return nil, err
 	}
 	reader, err := sql.Open("sqlite", dsn(path, false, cfg.extraPragmas))
 	if err != nil {
 		_ = writer.Close()
+		unlockWriter(lock)
 		return nil, fmt.Errorf("sqlite event store: open readers: %w", err)
 	}
 	reader.SetMaxOpenConns(cfg.readConns)
@@ -133,6 +155,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		_ = reader.Close()
 		_ = writer.Close()
+		unlockWriter(lock)
 		return nil, err
 	}
 
@@ -142,7 +165,9 @@ func Open(path string, opts ...Option) (*Store, error) {
 		writer:   writer,
 		reader:   reader,
 		read:     read,
-		cache:    newStreamCache(cfg.streamCache),
+		cache:    newStreamCache(cfg.streamCache, lock != nil),
+		lock:     lock,
+		path:     path,
 		reqs:     make(chan *appendRequest, cfg.maxBatch),
 		probes:   make(chan probe),
 		done:     make(chan struct{}),
@@ -156,6 +181,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		_ = read.close()
 		_ = reader.Close()
 		_ = writer.Close()
+		unlockWriter(lock)
 		return nil, err
 	}
 	go w.run()
@@ -256,7 +282,9 @@ func (s *Store) Close() error {
 	close(s.done)
 	s.mu.Unlock()
 	<-s.stopped
-	return errors.Join(s.read.close(), s.reader.Close(), s.writer.Close())
+	err := errors.Join(s.read.close(), s.reader.Close(), s.writer.Close())
+	unlockWriter(s.lock)
+	return err
 }
 
 var errClosed = fmt.Errorf("sqlite event store: %w: closed", eventstore.ErrUnavailable)

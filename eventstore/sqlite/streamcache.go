@@ -17,35 +17,56 @@ import (
 // appends by another Store handle or process on the same file. It holds the
 // events as stored (sealed content stays sealed), so culling a key still
 // culls what is decoded from the cache.
+//
+// With a sole writer (WithSoleWriter: no other process appends) it is also
+// complete: the writer adds each commit's events to the streams it holds
+// before it answers the appends, so a cached stream is the whole stream
+// and a read of it asks the file nothing. A reader that read a stream from
+// the file puts it in only if no commit to that stream came in between:
+// else it might put back the stream without the commit's events. (Refusing
+// it after any commit, at a few hundred commits a second, kept the hot
+// streams out of the cache, and each read read them whole.)
 type streamCache struct {
-	mu      sync.Mutex
-	streams map[string][]eventstore.RecordedEvent // events[i].Revision == i
-	size    int
-	max     int // bytes, roughly; 0 turns the cache off
+	mu       sync.Mutex
+	streams  map[string][]eventstore.RecordedEvent // events[i].Revision == i
+	size     int
+	max      int // bytes, roughly; 0 turns the cache off
+	complete bool
+	gen      uint64            // commits seen (complete only)
+	touched  map[string]uint64 // stream -> the last commit to it, of the recent ones
+	floor    uint64            // commits at or before it are no longer in touched
 }
+
+// touchedSpan is how many commits touched remembers, at least: a read that
+// took longer than that many commits is not put in the cache.
+const touchedSpan = 1024
 
 // cachedEventOverhead approximates an event's size besides its data and
 // metadata strings: the struct, the map entry's share, the slice slot.
 const cachedEventOverhead = 256
 
-func newStreamCache(maxBytes int) *streamCache {
-	return &streamCache{streams: map[string][]eventstore.RecordedEvent{}, max: maxBytes}
+func newStreamCache(maxBytes int, complete bool) *streamCache {
+	return &streamCache{streams: map[string][]eventstore.RecordedEvent{}, max: maxBytes, complete: complete, touched: map[string]uint64{}}
 }
 
-// prefix returns the cached leading events of stream (not to be modified).
-func (c *streamCache) prefix(stream string) []eventstore.RecordedEvent {
+// prefix returns the cached leading events of stream (not to be modified),
+// whether they are the whole stream, and the commits seen so far, for
+// extend.
+func (c *streamCache) prefix(stream string) (evs []eventstore.RecordedEvent, whole bool, gen uint64) {
 	if c.max == 0 {
-		return nil
+		return nil, false, 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.streams[stream]
+	evs = c.streams[stream]
+	return evs, c.complete && len(evs) > 0, c.gen
 }
 
 // extend records that stream's events from revision len(base) on are more:
-// base is what prefix returned, more was read after it. If another reader
-// extended the stream meanwhile, its longer prefix stays.
-func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEvent) {
+// base is what prefix returned, more was read after it, and gen is what
+// prefix returned with base. If another reader extended the stream
+// meanwhile, its longer prefix stays.
+func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEvent, gen uint64) {
 	if c.max == 0 || len(more) == 0 || more[0].Revision != uint64(len(base)) {
 		return
 	}
@@ -55,9 +76,17 @@ func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEven
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.complete && (gen < c.floor || c.touched[stream] > gen) {
+		return // a commit to it came in between: more may lack its events
+	}
 	if cur := c.streams[stream]; len(cur) != len(base) {
 		return
 	}
+	c.put(stream, base, more, add)
+}
+
+// put stores base+more as stream's events (c.mu held).
+func (c *streamCache) put(stream string, base, more []eventstore.RecordedEvent, add int) {
 	for c.size+add > c.max && len(c.streams) > 0 {
 		for s, evs := range c.streams { // map order: an arbitrary victim
 			c.size -= eventsSize(evs)
@@ -70,6 +99,42 @@ func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEven
 	next := make([]eventstore.RecordedEvent, 0, len(base)+len(more))
 	c.streams[stream] = append(append(next, base...), copyEvents(more)...)
 	c.size += add
+}
+
+// committed adds a commit's events, by stream, to the streams the cache
+// holds (complete only); the writer calls it before answering the appends.
+// A stream it cannot extend (too long now) goes.
+func (c *streamCache) committed(appended map[string][]eventstore.RecordedEvent) {
+	if !c.complete || c.max == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if c.gen%touchedSpan == 0 {
+		c.floor = c.gen - touchedSpan
+		for st, g := range c.touched {
+			if g <= c.floor {
+				delete(c.touched, st)
+			}
+		}
+	}
+	for stream, more := range appended {
+		c.touched[stream] = c.gen
+		cur, ok := c.streams[stream]
+		if !ok {
+			continue
+		}
+		add := eventsSize(more)
+		if len(more) == 0 || more[0].Revision != uint64(len(cur)) || eventsSize(cur)+add > c.max/8 {
+			c.size -= eventsSize(cur)
+			delete(c.streams, stream)
+			continue
+		}
+		c.size -= eventsSize(cur)
+		delete(c.streams, stream)
+		c.put(stream, cur, more, eventsSize(cur)+add)
+	}
 }
 
 // bytes is what the cache holds, as it counts it.

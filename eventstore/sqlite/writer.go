@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"runtime"
 
 	"github.com/iup-platform/iup/eventstore"
@@ -57,6 +58,9 @@ type writer struct {
 	s    *Store
 	ctx  context.Context // never cancelled: a caller's ctx must not abort a shared transaction
 	conn *sql.Conn
+	// shared is the writer lock of a Store opened without WithSoleWriter,
+	// taken on its first append (see lockShared).
+	shared *os.File
 
 	lookupID, readStream, upsertStream, insertEvent, lastChain *sql.Stmt
 	beginTx, commitTx, rollback, dataVersion                   *sql.Stmt
@@ -113,6 +117,7 @@ func newWriter(s *Store) (*writer, error) {
 // an earlier one.
 func (w *writer) run() {
 	defer close(w.s.stopped)
+	defer func() { unlockWriter(w.shared) }()
 	defer func() { _ = w.conn.Close() }()
 	for {
 		select {
@@ -189,6 +194,14 @@ func (w *writer) commit(batch []*appendRequest) {
 		}
 		answer()
 	}
+	if w.s.lock == nil && w.shared == nil {
+		f, err := lockShared(w.s.path)
+		if err != nil {
+			failAll(err)
+			return
+		}
+		w.shared = f
+	}
 	if err := w.begin(); err != nil {
 		failAll(err)
 		return
@@ -196,6 +209,10 @@ func (w *writer) commit(batch []*appendRequest) {
 	now := w.s.clock().UTC()
 	state := make(map[string]streamState)
 	written, events := 0, 0
+	var appended map[string][]eventstore.RecordedEvent // for the stream cache
+	if w.s.cache.complete {
+		appended = map[string][]eventstore.RecordedEvent{}
+	}
 	digest := w.digest // the chain as this batch extends it; kept only if it commits
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
@@ -212,6 +229,9 @@ func (w *writer) commit(batch []*appendRequest) {
 		if out.fresh {
 			written++
 			events += len(req.events)
+			if appended != nil {
+				appended[req.stream] = append(appended[req.stream], out.recorded...)
+			}
 		}
 	}
 	if _, err := w.commitTx.ExecContext(w.ctx); err != nil {
@@ -226,6 +246,8 @@ func (w *writer) commit(batch []*appendRequest) {
 	for stream, st := range state {
 		w.revs[stream] = st
 	}
+	// Before the answers: whoever reads after an append returned sees it.
+	w.s.cache.committed(appended)
 	if written > 0 {
 		w.s.stats.record(written, events)
 		w.s.metrics.record(written, events)
