@@ -134,20 +134,41 @@ func schoolChangesKey(t string, tg target) string {
 	return "facts/" + t + "/school-changes/" + tg.id + "/" + tg.term.SchoolYear + "/" + string(tg.term.Kind)
 }
 
+// maxSchoolChanges is how many changed students a list is updated for
+// one by one; past it, it is rendered whole (a rebuild's held renders,
+// where every student changes).
+const maxSchoolChanges = 64
+
 func markSchool(tx projections.Tx, t string, tg target, all bool, students []string) error {
-	return update(tx, schoolChangesKey(t, tg), func(c *schoolChanges) {
-		switch {
-		case c.All:
-		case all:
-			c.All, c.Students = true, nil
-		default:
-			merged := slices.Clone(c.Students)
-			for _, id := range students {
-				merged = addSorted(merged, id)
-			}
-			c.Students = merged
+	key := schoolChangesKey(t, tg)
+	c, err := load[schoolChanges](tx, key)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.All:
+		return nil // already whole: nothing to add
+	case all:
+		c.All, c.Students = true, nil
+	default:
+		missing := slices.DeleteFunc(slices.Clone(students), func(id string) bool {
+			_, found := slices.BinarySearch(c.Students, id)
+			return found
+		})
+		if len(missing) == 0 {
+			return nil
 		}
-	})
+		if len(c.Students)+len(missing) > maxSchoolChanges {
+			c.All, c.Students = true, nil
+			break
+		}
+		merged := slices.Clone(c.Students)
+		for _, id := range missing {
+			merged = addSorted(merged, id)
+		}
+		c.Students = merged
+	}
+	return projections.PutJSON(tx, key, c)
 }
 
 // renderSchoolChanges updates a school's list of a term for the students
@@ -157,7 +178,7 @@ func markSchool(tx projections.Tx, t string, tg target, all bool, students []str
 // CPU under a load of writes. It renders whole when every student may have
 // changed, when there is no list yet, when its term's dates moved, when a
 // changed student is not placed at the school (the list may go), or when
-// many changed (a rebuild's held renders).
+// more than maxSchoolChanges changed (a rebuild's held renders).
 func renderSchoolChanges(r *reader, schoolID string, term domain.TermRef) error {
 	key := schoolChangesKey(r.t, target{schoolID, term})
 	ch, err := load[schoolChanges](r.tx, key)
@@ -172,17 +193,13 @@ func renderSchoolChanges(r *reader, schoolID string, term domain.TermRef) error 
 	if err != nil {
 		return err
 	}
-	members, err := load[school](r.tx, schoolKey(r.t, schoolID))
-	if err != nil {
-		return err
-	}
 	listKey := SchoolListsKey(r.t, schoolID, term)
 	var doc SchoolListsDoc
 	found, err := projections.GetJSON(r.tx, listKey, &doc)
 	if err != nil {
 		return err
 	}
-	if !found || doc.TermStart != sp.start || doc.TermEnd != sp.end || len(ch.Students) > max(16, len(members.Students)/4) {
+	if !found || doc.TermStart != sp.start || doc.TermEnd != sp.end {
 		return renderSchool(r, schoolID, term)
 	}
 	doc.AtRisk, doc.NoConference, doc.IUPDue = slices.Clone(doc.AtRisk), slices.Clone(doc.NoConference), slices.Clone(doc.IUPDue)
