@@ -13,18 +13,7 @@ import (
 // path, on a file beside it. The kernel drops it when the process ends,
 // also by SIGKILL, so a crash never leaves the store locked.
 func lockWriter(path string) (*os.File, error) {
-	f, err := os.OpenFile(path+".writer-lock", os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite event store: %w: writer lock: %w", eventstore.ErrUnavailable, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		_ = f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("sqlite event store: %w: another process writes to %s (is the service already running on this data folder?)", eventstore.ErrUnavailable, path)
-		}
-		return nil, fmt.Errorf("sqlite event store: %w: writer lock: %w", eventstore.ErrUnavailable, err)
-	}
-	return f, nil
+	return lockBeside(path, syscall.LOCK_EX, "another process writes to %s (is the service already running on this data folder?)")
 }
 
 // lockShared takes the lock of one of several writers, on the first append
@@ -32,14 +21,20 @@ func lockWriter(path string) (*os.File, error) {
 // holds the store, whose cache would not see these appends, and holding it
 // keeps a sole writer from starting.
 func lockShared(path string) (*os.File, error) {
+	return lockBeside(path, syscall.LOCK_SH, "%s has a sole writer (the service); append through it")
+}
+
+// lockBeside takes the flock how (exclusive or shared) on path's lock
+// file, without waiting; busy words the refusal, with path for its %s.
+func lockBeside(path string, how int, busy string) (*os.File, error) {
 	f, err := os.OpenFile(path+".writer-lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite event store: %w: writer lock: %w", eventstore.ErrUnavailable, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 		_ = f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("sqlite event store: %w: %s has a sole writer (the service); append through it", eventstore.ErrUnavailable, path)
+			return nil, fmt.Errorf("sqlite event store: %w: "+busy, eventstore.ErrUnavailable, path)
 		}
 		return nil, fmt.Errorf("sqlite event store: %w: writer lock: %w", eventstore.ErrUnavailable, err)
 	}
