@@ -158,7 +158,7 @@ func addStream(tx projections.Tx, t, student, stream string) error {
 	if found {
 		return nil
 	}
-	d.Streams = slices.Insert(d.Streams, i, stream)
+	d.Streams = slices.Insert(slices.Clip(d.Streams), i, stream) // a new array: see staff.addSorted
 	return projections.PutJSON(tx, streamsKey(t, student), d)
 }
 

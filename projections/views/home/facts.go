@@ -225,7 +225,7 @@ func addSorted(ids []string, id string) []string {
 	if found {
 		return ids
 	}
-	return slices.Insert(ids, i, id)
+	return slices.Insert(slices.Clip(ids), i, id) // a new array: ids may share it with a rolled-back version
 }
 
 func uintString(n uint64) string {

@@ -36,6 +36,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		return student(e.StudentID, func(s *Student) { s.LeftOn = e.EffectiveFrom })
 	case roster.GuardianLinked:
 		if err := student(e.StudentID, func(s *Student) {
+			s.Guardians = slices.Clone(s.Guardians) // changed in a copy: see endPeriod
 			for i := range s.Guardians {
 				if s.Guardians[i].ID == e.GuardianID && s.Guardians[i].To.IsZero() {
 					s.Guardians[i].To = e.EffectiveFrom // a new relation type replaces the old from that day
@@ -48,6 +49,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		return update(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.ID = e.GuardianID; p.Students = addSorted(p.Students, e.StudentID) })
 	case roster.GuardianUnlinked:
 		return student(e.StudentID, func(s *Student) {
+			s.Guardians = slices.Clone(s.Guardians) // changed in a copy: see endPeriod
 			for i := range s.Guardians {
 				if s.Guardians[i].ID == e.GuardianID && s.Guardians[i].To.IsZero() {
 					s.Guardians[i].To = e.EffectiveFrom
@@ -59,7 +61,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 			s.Restrictions = append(s.Restrictions, Period{ID: e.GuardianID, From: e.EffectiveFrom})
 		})
 	case roster.GuardianRestrictionLifted:
-		return student(e.StudentID, func(s *Student) { endPeriod(s.Restrictions, e.GuardianID, e.EffectiveFrom) })
+		return student(e.StudentID, func(s *Student) { s.Restrictions = endPeriod(s.Restrictions, e.GuardianID, e.EffectiveFrom) })
 	case roster.MentorAssigned:
 		if err := student(e.StudentID, func(s *Student) {
 			s.Mentors = append(s.Mentors, Period{ID: e.StaffID, From: e.EffectiveFrom, To: e.Until})
@@ -68,7 +70,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		}
 		return update(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID = e.StaffID; p.Students = addSorted(p.Students, e.StudentID) })
 	case roster.MentorEnded:
-		return student(e.StudentID, func(s *Student) { endPeriod(s.Mentors, e.StaffID, e.EffectiveFrom) })
+		return student(e.StudentID, func(s *Student) { s.Mentors = endPeriod(s.Mentors, e.StaffID, e.EffectiveFrom) })
 	case roster.StaffRegistered:
 		return update(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID, p.Name = e.StaffID, e.DisplayName })
 	case roster.StaffRenamed:
@@ -86,7 +88,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 			c.Teachers = append(c.Teachers, Period{ID: e.StaffID, From: e.EffectiveFrom})
 		})
 	case roster.CourseTeacherEnded:
-		return update(tx, CourseKey(t, e.CourseID), func(c *Course) { endPeriod(c.Teachers, e.StaffID, e.EffectiveFrom) })
+		return update(tx, CourseKey(t, e.CourseID), func(c *Course) { c.Teachers = endPeriod(c.Teachers, e.StaffID, e.EffectiveFrom) })
 	case roster.StudentsEnrolled:
 		if err := update(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			for _, id := range e.StudentIDs {
@@ -103,7 +105,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 	case roster.StudentsUnenrolled:
 		return update(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			for _, id := range e.StudentIDs {
-				endPeriod(c.Students, id, e.EffectiveFrom)
+				c.Students = endPeriod(c.Students, id, e.EffectiveFrom)
 			}
 		})
 	case setup.TemplateVersionCreated:

@@ -165,16 +165,20 @@ func addSorted(ids []string, id string) []string {
 	if found {
 		return ids
 	}
-	return slices.Insert(ids, i, id)
+	return slices.Insert(slices.Clip(ids), i, id) // a new array: ids may share it with a rolled-back version
 }
 
-// endPeriod closes the open period of id from day d.
-func endPeriod(ps []Period, id string, d domain.Date) {
+// endPeriod returns ps with the open period of id closed from day d, in a
+// new array: ps is a document's, whose array the overlay shares with the
+// version a failed event is rolled back to.
+func endPeriod(ps []Period, id string, d domain.Date) []Period {
+	ps = slices.Clone(ps)
 	for i := range ps {
 		if ps[i].ID == id && ps[i].To.IsZero() {
 			ps[i].To = d
 		}
 	}
+	return ps
 }
 
 // tenantOf is the tenant an event belongs to.

@@ -119,6 +119,7 @@ func planStatus(tx projections.Tx, t string, d *dirty, studentID, planID string,
 func conferenceStatus(tx projections.Tx, t string, d *dirty, studentID, conferenceID string, term domain.TermRef, change func(*conferenceFact)) error {
 	var at domain.TermRef
 	err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+		f.Conferences = slices.Clone(f.Conferences) // changed in a copy: see addSorted
 		i := slices.IndexFunc(f.Conferences, func(c conferenceFact) bool { return c.ID == conferenceID })
 		if i < 0 {
 			f.Conferences = append(f.Conferences, conferenceFact{ID: conferenceID, Status: StatusNone})

@@ -67,7 +67,7 @@ func details(tx projections.Tx, t, studentID string, df detailFact) error {
 	return update(tx, studentKey(t, studentID), func(f *studentFacts) {
 		f.Details = slices.DeleteFunc(f.Details, func(x detailFact) bool { return x.From == df.From })
 		i, _ := slices.BinarySearchFunc(f.Details, df, func(a, b detailFact) int { return a.From.Compare(b.From) })
-		f.Details = slices.Insert(f.Details, i, df)
+		f.Details = slices.Insert(slices.Clip(f.Details), i, df) // a new array: see addSorted
 	})
 }
 
@@ -238,6 +238,7 @@ func courseTerms(term domain.TermRef, wholeYear bool) []domain.TermRef {
 // the open one; a repeated registration at the same school adds nothing.
 func place(tx projections.Tx, t, studentID, schoolID string, from domain.Date, d *dirty) error {
 	if err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+		f.Schools = slices.Clone(f.Schools) // changed in a copy: see addSorted
 		for i := range f.Schools {
 			if f.Schools[i].To.IsZero() {
 				if f.Schools[i].ID == schoolID {
@@ -263,7 +264,7 @@ func addTerms(tx projections.Tx, t string, d *dirty, terms ...domain.TermRef) er
 		for _, tm := range terms {
 			i, found := slices.BinarySearchFunc(x.Terms, tm, compareTerms)
 			if !found {
-				x.Terms = slices.Insert(x.Terms, i, tm)
+				x.Terms = slices.Insert(slices.Clip(x.Terms), i, tm) // a new array: see addSorted
 				mark(&d.terms, tm)
 			}
 		}
@@ -296,12 +297,16 @@ func update[T any](tx projections.Tx, key string, change func(*T)) error {
 	return projections.PutJSON(tx, key, v)
 }
 
+// addSorted returns ids with id in its sorted place, in a new array when
+// it adds it: ids may be a document's, whose array the overlay shares
+// with the version a failed event is rolled back to, and inserting into
+// its spare capacity shifted that version's entries too.
 func addSorted(ids []string, id string) []string {
 	i, found := slices.BinarySearch(ids, id)
 	if found {
 		return ids
 	}
-	return slices.Insert(ids, i, id)
+	return slices.Insert(slices.Clip(ids), i, id)
 }
 
 func compareStrings(a, b string) int {

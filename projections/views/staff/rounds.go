@@ -15,7 +15,7 @@ func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, cha
 			return compareStrings(e.StudentID, id)
 		})
 		if !found {
-			r.Entries = slices.Insert(r.Entries, i, entryFact{StudentID: studentID})
+			r.Entries = slices.Insert(slices.Clip(r.Entries), i, entryFact{StudentID: studentID}) // a new array: see addSorted
 		}
 		change(&r.Entries[i])
 		d.student(studentID, r.Term)
