@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -82,10 +81,11 @@ func (w *writer) apply(req *appendRequest, state map[string]streamState, now tim
 	}
 	before := *digest
 	var recorded []eventstore.RecordedEvent
-	if w.s.cache.complete {
-		recorded = make([]eventstore.RecordedEvent, 0, len(req.events))
+	record := &recorded
+	if !w.s.cache.complete {
+		record = nil
 	}
-	pos, lastHash, err := w.insert(req, cur.hash, first, lastRev, now, digest, &recorded)
+	pos, lastHash, err := w.insert(req, cur.hash, first, lastRev, now, digest, record)
 	if err != nil {
 		*digest = before // nothing of this request stays, so neither does its part of the chain
 		if !isConstraint(err) || !strings.Contains(err.Error(), "events.event_id") {
@@ -145,15 +145,14 @@ func (w *writer) insert(req *appendRequest, prevHash string, first, lastRev uint
 		if pos, err = res.LastInsertId(); err != nil {
 			return 0, "", err
 		}
-		if recorded != nil && *recorded != nil {
+		if recorded != nil {
 			// The metadata as the file now holds it, decoded as a read
 			// decodes it, so the cached event equals a read one.
 			md, err := decodeMetadata(w.mdBuf, now.UnixNano())
 			if err != nil {
 				return 0, "", err
 			}
-			data := ev.Data
-			ev.Data, ev.Metadata = bytes.Clone(data), md
+			ev.Metadata = md // its Data is copied into the cache, once
 			*recorded = append(*recorded, eventstore.RecordedEvent{EventData: ev, Stream: req.stream, Revision: rev, Position: toPosition(pos)})
 		}
 	}

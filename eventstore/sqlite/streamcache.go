@@ -28,13 +28,22 @@ import (
 // streams out of the cache, and each read read them whole.)
 type streamCache struct {
 	mu       sync.Mutex
-	streams  map[string][]eventstore.RecordedEvent // events[i].Revision == i
+	streams  map[string]*cachedStream
 	size     int
 	max      int // bytes, roughly; 0 turns the cache off
 	complete bool
 	gen      uint64            // commits seen (complete only)
 	touched  map[string]uint64 // stream -> the last commit to it, of the recent ones
 	floor    uint64            // commits at or before it are no longer in touched
+}
+
+// cachedStream is one stream's leading events (evs[i].Revision == i) and
+// their size as eventsSize counts it. Events are only ever appended, under
+// the cache's lock, past the length any reader was given: a reader copies
+// its prefix without the lock while the array grows beyond it.
+type cachedStream struct {
+	evs  []eventstore.RecordedEvent
+	size int
 }
 
 // touchedSpan is how many commits touched remembers, at least: a read that
@@ -46,7 +55,7 @@ const touchedSpan = 1024
 const cachedEventOverhead = 256
 
 func newStreamCache(maxBytes int, complete bool) *streamCache {
-	return &streamCache{streams: map[string][]eventstore.RecordedEvent{}, max: maxBytes, complete: complete, touched: map[string]uint64{}}
+	return &streamCache{streams: map[string]*cachedStream{}, max: maxBytes, complete: complete, touched: map[string]uint64{}}
 }
 
 // prefix returns the cached leading events of stream (not to be modified),
@@ -58,7 +67,9 @@ func (c *streamCache) prefix(stream string) (evs []eventstore.RecordedEvent, who
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	evs = c.streams[stream]
+	if e := c.streams[stream]; e != nil {
+		evs = e.evs
+	}
 	return evs, c.complete && len(evs) > 0, c.gen
 }
 
@@ -71,39 +82,57 @@ func (c *streamCache) extend(stream string, base, more []eventstore.RecordedEven
 		return
 	}
 	add := eventsSize(more)
-	if eventsSize(base)+add > c.max/8 {
-		return // one long stream must not push out all the others
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.complete && (gen < c.floor || c.touched[stream] > gen) {
 		return // a commit to it came in between: more may lack its events
 	}
-	if cur := c.streams[stream]; len(cur) != len(base) {
+	e := c.streams[stream]
+	if e == nil && len(base) > 0 || e != nil && len(e.evs) != len(base) {
 		return
 	}
-	c.put(stream, base, more, add)
+	c.append(stream, e, more, add)
 }
 
-// put stores base+more as stream's events (c.mu held).
-func (c *streamCache) put(stream string, base, more []eventstore.RecordedEvent, add int) {
-	for c.size+add > c.max && len(c.streams) > 0 {
-		for s, evs := range c.streams { // map order: an arbitrary victim
-			c.size -= eventsSize(evs)
-			delete(c.streams, s)
+// append adds more (add bytes) to stream's entry e (nil: a new one), or
+// drops the entry when one stream would hold more than an eighth of the
+// cache, so one long stream cannot push out all the others (c.mu held).
+func (c *streamCache) append(stream string, e *cachedStream, more []eventstore.RecordedEvent, add int) {
+	if e == nil {
+		e = &cachedStream{}
+	}
+	if e.size+add > c.max/8 {
+		c.remove(stream)
+		return
+	}
+	for c.size+add > c.max {
+		victim := ""
+		for s := range c.streams { // map order: an arbitrary victim
+			if s != stream {
+				victim = s
+				break
+			}
+		}
+		if victim == "" {
 			break
 		}
+		c.remove(victim)
 	}
-	// A full slice: the next extend copies instead of writing into an array
-	// that a reader may be copying from.
-	next := make([]eventstore.RecordedEvent, 0, len(base)+len(more))
-	c.streams[stream] = append(append(next, base...), copyEvents(more)...)
+	c.streams[stream] = e
+	e.evs = append(e.evs, copyEvents(more)...)
+	e.size += add
 	c.size += add
+}
+
+func (c *streamCache) remove(stream string) {
+	if e := c.streams[stream]; e != nil {
+		c.size -= e.size
+		delete(c.streams, stream)
+	}
 }
 
 // committed adds a commit's events, by stream, to the streams the cache
 // holds (complete only); the writer calls it before answering the appends.
-// A stream it cannot extend (too long now) goes.
 func (c *streamCache) committed(appended map[string][]eventstore.RecordedEvent) {
 	if !c.complete || c.max == 0 {
 		return
@@ -121,19 +150,14 @@ func (c *streamCache) committed(appended map[string][]eventstore.RecordedEvent) 
 	}
 	for stream, more := range appended {
 		c.touched[stream] = c.gen
-		cur, ok := c.streams[stream]
-		if !ok {
-			continue
+		e := c.streams[stream]
+		switch {
+		case e == nil:
+		case len(more) == 0 || more[0].Revision != uint64(len(e.evs)):
+			c.remove(stream)
+		default:
+			c.append(stream, e, more, eventsSize(more))
 		}
-		add := eventsSize(more)
-		if len(more) == 0 || more[0].Revision != uint64(len(cur)) || eventsSize(cur)+add > c.max/8 {
-			c.size -= eventsSize(cur)
-			delete(c.streams, stream)
-			continue
-		}
-		c.size -= eventsSize(cur)
-		delete(c.streams, stream)
-		c.put(stream, cur, more, eventsSize(cur)+add)
 	}
 }
 

@@ -126,8 +126,8 @@ func cachedSize(c *streamCache) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
-	for _, evs := range c.streams {
-		n += eventsSize(evs)
+	for _, e := range c.streams {
+		n += eventsSize(e.evs)
 	}
 	return n
 }
