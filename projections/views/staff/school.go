@@ -151,22 +151,18 @@ func markSchool(tx projections.Tx, t string, tg target, all bool, students []str
 	case all:
 		c.All, c.Students = true, nil
 	default:
-		missing := slices.DeleteFunc(slices.Clone(students), func(id string) bool {
-			_, found := slices.BinarySearch(c.Students, id)
-			return found
-		})
-		if len(missing) == 0 {
-			return nil
-		}
-		if len(c.Students)+len(missing) > maxSchoolChanges {
-			c.All, c.Students = true, nil
-			break
-		}
-		merged := slices.Clone(c.Students)
-		for _, id := range missing {
+		merged := c.Students // addSorted copies when it adds
+		for _, id := range students {
 			merged = addSorted(merged, id)
 		}
-		c.Students = merged
+		switch {
+		case len(merged) == len(c.Students):
+			return nil // every one already pending
+		case len(merged) > maxSchoolChanges:
+			c.All, c.Students = true, nil
+		default:
+			c.Students = merged
+		}
 	}
 	return projections.PutJSON(tx, key, c)
 }
