@@ -44,12 +44,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	}
 	var gen uint64 // commits seen before the file is read: see streamCache
 	if !opts.Backwards && !opts.FromEnd {
-		var evs []eventstore.RecordedEvent
-		var ok bool
-		var err error
-		if evs, ok, gen, err = s.readCached(ctx, stream, from, limit); ok || err != nil {
+		evs, ok, g, err := s.readCached(ctx, stream, from, limit)
+		if ok || err != nil {
 			return evs, err
 		}
+		gen = g
 	}
 	if opts.Backwards || !opts.FromEnd {
 		evs, err := s.readFrom(ctx, stream, from, limit, opts.Backwards)
