@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -37,6 +38,8 @@ var counter = domain.Decider[int, add]{
 	},
 	Evolve: func(s int, e domain.Event) int { return s + e.(added).N },
 }
+
+var keptCounter = func() domain.Decider[int, add] { d := counter; d.Keep = "test.counter"; return d }()
 
 var meta = domain.Meta{Actor: domain.Actor{Tenant: "t1", ID: "u1", Role: domain.RoleAdmin}, Now: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 
@@ -122,27 +125,42 @@ func TestHandle(t *testing.T) {
 		}
 	})
 
-	t.Run("a stream the caller just read is folded once, not read again; a retry reads afresh", func(t *testing.T) {
-		log := &countingLog{MemLog: domaintest.NewMemLog()}
-		log.Put("c-1", meta.Now, meta.Actor, added{N: 1})
-		pre, err := log.Load(ctx, "c-1")
-		if err != nil {
-			t.Fatal(err)
+	t.Run("a log that keeps states folds only the events after the kept state", func(t *testing.T) {
+		log := domaintest.NewKeepingLog()
+		kept := keptCounter
+		log.Put("c-1", meta.Now, meta.Actor, added{N: 1}, added{N: 2})
+		if s, v, err := domain.Load(ctx, log, kept, "c-1"); err != nil || s != 3 || v != 1 || log.Hits != 0 {
+			t.Fatalf("first load: %d at %d, %v, %d hits", s, v, err, log.Hits)
 		}
-		log.loads = 0
-		res, err := domain.Handle(ctx, log, counter, "c-1", add{Meta: meta, N: 1}, domain.HandleOptions[add]{Loaded: &pre})
-		if err != nil || res.Version != 1 || log.loads != 0 {
-			t.Fatalf("got %+v, %v after %d loads, want version 1 after none", res, err, log.loads)
+		// Written behind the keeper's back: the kept state is older than
+		// the stream, and only the newer events are folded onto it.
+		log.Put("c-1", meta.Now, meta.Actor, added{N: 4})
+		if s, v, err := domain.Load(ctx, log, kept, "c-1"); err != nil || s != 7 || v != 2 || log.Hits != 1 {
+			t.Fatalf("second load: %d at %d, %v, %d hits", s, v, err, log.Hits)
 		}
-		// A copy that went stale meanwhile costs one retry, never a lost write.
-		stale := pre
-		log.loads = 0
-		res, err = domain.Handle(ctx, log, counter, "c-1", add{Meta: meta, N: 1, Limit: 3}, domain.HandleOptions[add]{Loaded: &stale, Retries: 1})
-		if err != nil || res.Version != 2 || log.loads != 1 {
-			t.Fatalf("got %+v, %v after %d loads, want version 2 after one", res, err, log.loads)
+		// A racing write makes the first attempt conflict; the retry starts
+		// from the kept state and folds the racing event too.
+		log.BeforeAppend = func(s string) { log.Put(s, meta.Now, meta.Actor, added{N: 10}) }
+		res, err := domain.Handle(ctx, log, kept, "c-1", add{Meta: meta, N: 1, Limit: 18}, domain.HandleOptions[add]{Retries: 1})
+		if err != nil || res.Version != 4 {
+			t.Fatalf("got %+v, %v", res, err)
 		}
-		if s, _, _ := domain.Load(ctx, log, counter, "c-1"); s != 3 {
-			t.Fatalf("sum = %d, want 3", s)
+		if s, v, _ := domain.Load(ctx, log, kept, "c-1"); s != 18 || v != 4 {
+			t.Fatalf("sum = %d at %d, want 18 at 4", s, v)
+		}
+		// A decider without a Keep name always folds the whole stream.
+		hits := log.Hits
+		if s, _, _ := domain.Load(ctx, log, counter, "c-1"); s != 18 || log.Hits != hits {
+			t.Fatalf("sum = %d with %d new hits", s, log.Hits-hits)
+		}
+	})
+
+	t.Run("a kept state of another decider's type is not used", func(t *testing.T) {
+		log := domaintest.NewKeepingLog()
+		log.Put("c-1", meta.Now, meta.Actor, added{N: 5})
+		log.KeepState(keptCounter.Keep, "c-1", "not an int", domain.Loaded{Version: 0})
+		if s, v, err := domain.Load(ctx, log, keptCounter, "c-1"); err != nil || s != 5 || v != 0 {
+			t.Fatalf("got %d at %d, %v", s, v, err)
 		}
 	})
 
@@ -321,13 +339,37 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// countingLog counts stream reads.
-type countingLog struct {
-	*domaintest.MemLog
-	loads int
+// A list aggregate whose Evolve appends in place: two folds from one kept
+// state write into the same array, so its states must not be kept.
+type listed struct {
+	Item string `json:"item"`
 }
 
-func (l *countingLog) Load(ctx context.Context, stream string) (domain.Loaded, error) {
-	l.loads++
-	return l.MemLog.Load(ctx, stream)
+func (listed) EventType() string { return "test.listed" }
+
+func listDecider(evolve func(s []string, e domain.Event) []string) domain.Decider[[]string, add] {
+	return domain.Decider[[]string, add]{
+		Initial: func() []string { return make([]string, 0, 8) },
+		Decide:  func([]string, add) ([]domain.Event, error) { return nil, nil },
+		Evolve:  evolve,
+		Keep:    "test.list",
+	}
+}
+
+func TestKeepable(t *testing.T) {
+	events := []domain.Event{listed{"a"}, listed{"b"}, listed{"c"}, listed{"d"}}
+	inPlace := listDecider(func(s []string, e domain.Event) []string { return append(s, e.(listed).Item) })
+	if err := domaintest.Keepable(inPlace, events); err == nil {
+		t.Fatal("a decider appending into its state's spare capacity passed as keepable")
+	}
+	sorting := listDecider(func(s []string, e domain.Event) []string {
+		slices.Reverse(s) // changes the array the kept state shares
+		return append(slices.Clip(s), e.(listed).Item)
+	})
+	if err := domaintest.Keepable(sorting, events); err == nil {
+		t.Fatal("a decider reordering its state in place passed as keepable")
+	}
+	copying := listDecider(func(s []string, e domain.Event) []string { return append(slices.Clip(s), e.(listed).Item) })
+	domaintest.CheckKeepable(t, copying, events)
+	domaintest.CheckKeepable(t, keptCounter, []domain.Event{added{1}, added{2}, added{3}})
 }

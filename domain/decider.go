@@ -14,6 +14,13 @@ type Decider[S any, C any] struct {
 	Initial func() S
 	Decide  func(state S, cmd C) ([]Event, error)
 	Evolve  func(state S, ev Event) S
+	// Keep, when set, names this decider's states for an event log that
+	// keeps folded states (StateKeeper), so a command on a long stream folds
+	// only the events after the kept state. Set it only when Evolve never
+	// changes memory its input state shares (slices, maps, pointers): a kept
+	// state is the start of later folds, several at once.
+	// domaintest.CheckKeepable tests that.
+	Keep string
 }
 
 // Fold replays events onto the initial state.
@@ -44,6 +51,11 @@ const NoStream Version = -1
 type Loaded struct {
 	Events  []Envelope
 	Version Version
+	// Epoch is the log's decoding epoch when it read the events: decoding
+	// can change (a destroyed key culls sealed text), so a StateKeeper
+	// keeps a folded state only while the epochs it was folded in last.
+	// Epochs only grow.
+	Epoch uint64
 }
 
 // Appended is what an append returned.
@@ -66,6 +78,61 @@ type EventLog interface {
 	Append(ctx context.Context, stream string, expected Version, meta Meta, events []Event) (Appended, error)
 }
 
+// StateKeeper is an EventLog that keeps states folded by deciders with a
+// Keep name. Streams only grow, so a kept state and the events after it fold
+// into the current state.
+type StateKeeper interface {
+	EventLog
+	// KeptState returns the state kept for decider kind and stream, and
+	// the version and epoch it was folded at (at holds no events).
+	KeptState(kind, stream string) (state any, at Loaded, ok bool)
+	// KeepState offers a state folded up to at.Version in epoch at.Epoch.
+	KeepState(kind, stream string, state any, at Loaded)
+	// LoadAfter reads the stream's events after version after; Version is
+	// the stream's version (after itself when nothing follows).
+	LoadAfter(ctx context.Context, stream string, after Version) (Loaded, error)
+}
+
+// fold returns the stream's current state folded by d: from a kept state
+// when the log keeps d's states, otherwise from the whole stream.
+func fold[S any, C any](ctx context.Context, log EventLog, d Decider[S, C], stream string) (S, Version, error) {
+	keeper, keeps := log.(StateKeeper)
+	if !keeps || d.Keep == "" {
+		loaded, err := log.Load(ctx, stream)
+		if err != nil {
+			var zero S
+			return zero, NoStream, err
+		}
+		s := d.Initial()
+		for _, env := range loaded.Events {
+			s = d.Evolve(s, env.Event)
+		}
+		return s, loaded.Version, nil
+	}
+	s, from := d.Initial(), Loaded{Version: NoStream}
+	if kept, at, ok := keeper.KeptState(d.Keep, stream); ok {
+		if ks, ok := kept.(S); ok {
+			s, from = ks, at
+		}
+	}
+	loaded, err := keeper.LoadAfter(ctx, stream, from.Version)
+	if err != nil {
+		var zero S
+		return zero, NoStream, err
+	}
+	for _, env := range loaded.Events {
+		s = d.Evolve(s, env.Event)
+	}
+	if loaded.Version != from.Version {
+		epoch := loaded.Epoch
+		if from.Version != NoStream {
+			epoch = min(epoch, from.Epoch) // the kept part was decoded then
+		}
+		keeper.KeepState(d.Keep, stream, s, Loaded{Version: loaded.Version, Epoch: epoch})
+	}
+	return s, loaded.Version, nil
+}
+
 // HandleOptions tune one command execution.
 type HandleOptions[C any] struct {
 	// IfMatch, when set, requires the stream to be at this version before
@@ -77,11 +144,6 @@ type HandleOptions[C any] struct {
 	// Prepare loads facts from other aggregates into the command before each
 	// attempt, so a retry decides on fresh facts.
 	Prepare func(ctx context.Context, cmd C) (C, error)
-	// Loaded, when set, is the stream as the caller just read it: the first
-	// attempt folds it instead of reading the stream again (a retry after a
-	// conflict always reads afresh). A stale copy costs only that retry:
-	// the append still expects the version it holds.
-	Loaded *Loaded
 }
 
 // Result is what a handled command produced.
@@ -104,34 +166,25 @@ func Handle[S any, C Command](ctx context.Context, log EventLog, d Decider[S, C]
 			}
 		}
 		// 2. Fold the aggregate's own stream into its state.
-		var loaded Loaded
-		if attempt == 0 && opts.Loaded != nil {
-			loaded = *opts.Loaded
-		} else {
-			var err error
-			if loaded, err = log.Load(ctx, stream); err != nil {
-				return Result{}, fmt.Errorf("load %s: %w", stream, err)
-			}
-		}
-		state := d.Initial()
-		for _, env := range loaded.Events {
-			state = d.Evolve(state, env.Event)
+		state, version, err := fold(ctx, log, d, stream)
+		if err != nil {
+			return Result{}, fmt.Errorf("load %s: %w", stream, err)
 		}
 		// 3. A conditional write fails before deciding when the stream moved.
-		if opts.IfMatch != nil && *opts.IfMatch != loaded.Version {
-			return Result{Version: loaded.Version}, PreconditionFailed(
-				"the record is at revision %d, not %d: reload it and apply your change again", loaded.Version, *opts.IfMatch)
+		if opts.IfMatch != nil && *opts.IfMatch != version {
+			return Result{Version: version}, PreconditionFailed(
+				"the record is at revision %d, not %d: reload it and apply your change again", version, *opts.IfMatch)
 		}
 		// 4. Decide: pure, may refuse.
 		events, err := d.Decide(state, c)
 		if err != nil {
-			return Result{Version: loaded.Version}, err
+			return Result{Version: version}, err
 		}
 		if len(events) == 0 {
-			return Result{Version: loaded.Version}, nil
+			return Result{Version: version}, nil
 		}
 		// 5. Append, expecting exactly the version we decided on.
-		app, err := log.Append(ctx, stream, loaded.Version, c.CommandMeta(), events)
+		app, err := log.Append(ctx, stream, version, c.CommandMeta(), events)
 		if err == nil {
 			return Result{Events: events, Version: app.Version, Position: app.Position}, nil
 		}

@@ -51,14 +51,9 @@ func (t TermRef) Check(field string) error {
 // Load folds a stream with decider d and returns the state and its version,
 // for handlers that need another aggregate's facts.
 func Load[S any, C any](ctx context.Context, log EventLog, d Decider[S, C], stream string) (S, Version, error) {
-	loaded, err := log.Load(ctx, stream)
+	s, v, err := fold(ctx, log, d, stream)
 	if err != nil {
-		var zero S
-		return zero, NoStream, fmt.Errorf("load %s: %w", stream, err)
+		return s, NoStream, fmt.Errorf("load %s: %w", stream, err)
 	}
-	s := d.Initial()
-	for _, env := range loaded.Events {
-		s = d.Evolve(s, env.Event)
-	}
-	return s, loaded.Version, nil
+	return s, v, nil
 }

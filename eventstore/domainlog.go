@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/iup-platform/iup/domain"
 )
@@ -11,17 +12,51 @@ import (
 // DomainLog adapts a Store to the domain's EventLog: it encodes and decodes
 // events through a Codec (upcasting old versions, sealing personal content)
 // and fills the envelope's metadata from the command.
+//
+// It also keeps the states deciders fold (domain.StateKeeper), so a command
+// on a stream with hundreds of edits decodes and folds only what was
+// appended since the last command, not the whole stream.
 type DomainLog struct {
 	store Store
 	codec Codec
+	kept  *keptStates // nil: states are not kept
 }
 
-// NewDomainLog returns the adapter; both arguments are required.
-func NewDomainLog(store Store, codec Codec) *DomainLog {
+// DefaultKeptStates is how many folded states a DomainLog keeps: an entry
+// state is a few hundred bytes, so this is tens of megabytes at most.
+const DefaultKeptStates = 1 << 16
+
+// WithKeptStates keeps at most n folded states, the least recently used
+// dropped first; 0 keeps none. The default is DefaultKeptStates.
+func WithKeptStates(n int) DomainLogOption { return func(o *domainLogOptions) { o.kept = n } }
+
+// WithClock sets the clock kept states expire by (tests).
+func WithClock(now func() time.Time) DomainLogOption {
+	return func(o *domainLogOptions) { o.now = now }
+}
+
+// DomainLogOption tunes a DomainLog.
+type DomainLogOption func(*domainLogOptions)
+
+type domainLogOptions struct {
+	kept int
+	now  func() time.Time
+}
+
+// NewDomainLog returns the adapter; store and codec are required.
+func NewDomainLog(store Store, codec Codec, opts ...DomainLogOption) *DomainLog {
 	if store == nil || codec == nil {
 		panic("eventstore: NewDomainLog needs a store and a codec")
 	}
-	return &DomainLog{store: store, codec: codec}
+	o := domainLogOptions{kept: DefaultKeptStates, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l := &DomainLog{store: store, codec: codec}
+	if o.kept > 0 {
+		l.kept = newKeptStates(o.kept, codec, o.now)
+	}
+	return l
 }
 
 // readPage bounds one read so a long stream is folded in pages.
@@ -29,13 +64,21 @@ const readPage = 512
 
 // Load implements domain.EventLog.
 func (l *DomainLog) Load(ctx context.Context, stream string) (domain.Loaded, error) {
+	return l.LoadAfter(ctx, stream, domain.NoStream)
+}
+
+// LoadAfter implements domain.StateKeeper: the events after version after.
+func (l *DomainLog) LoadAfter(ctx context.Context, stream string, after domain.Version) (domain.Loaded, error) {
 	var out domain.Loaded
-	out.Version = domain.NoStream
-	var from uint64
+	out.Version = after
+	if f, ok := l.codec.(Forgetter); ok {
+		out.Epoch = f.Epoch() // before decoding: a key destroyed meanwhile moves it
+	}
+	from := uint64(after + 1)
 	for {
 		page, err := l.store.ReadStream(ctx, stream, ReadStreamOptions{From: from, Limit: readPage})
 		if errors.Is(err, ErrStreamNotFound) {
-			return out, nil
+			return domain.Loaded{Version: domain.NoStream, Epoch: out.Epoch}, nil
 		}
 		if err != nil {
 			return out, err
@@ -116,3 +159,20 @@ func (l *DomainLog) Append(ctx context.Context, stream string, expected domain.V
 	}
 	return domain.Appended{Version: domain.Version(res.Revision), Position: res.Position.String()}, nil
 }
+
+// KeptState implements domain.StateKeeper.
+func (l *DomainLog) KeptState(kind, stream string) (any, domain.Loaded, bool) {
+	if l.kept == nil {
+		return nil, domain.Loaded{Version: domain.NoStream}, false
+	}
+	return l.kept.get(kind, stream)
+}
+
+// KeepState implements domain.StateKeeper.
+func (l *DomainLog) KeepState(kind, stream string, state any, at domain.Loaded) {
+	if l.kept != nil {
+		l.kept.put(kind, stream, state, at)
+	}
+}
+
+var _ domain.StateKeeper = (*DomainLog)(nil)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -114,6 +115,40 @@ func (l *replayLog) Load(ctx context.Context, stream string) (domain.Loaded, err
 	return loaded, nil
 }
 
+// KeptState implements domain.StateKeeper: a stream the request already
+// wrote is folded as it stood before, never from a kept state.
+func (l *replayLog) KeptState(kind, stream string) (any, domain.Loaded, bool) {
+	keeper, ok := l.next.(domain.StateKeeper)
+	if _, done := l.done[stream]; done || !ok {
+		return nil, domain.Loaded{Version: domain.NoStream}, false
+	}
+	return keeper.KeptState(kind, stream)
+}
+
+// KeepState implements domain.StateKeeper.
+func (l *replayLog) KeepState(kind, stream string, state any, at domain.Loaded) {
+	if keeper, ok := l.next.(domain.StateKeeper); ok {
+		if _, done := l.done[stream]; !done {
+			keeper.KeepState(kind, stream, state, at)
+		}
+	}
+}
+
+// LoadAfter implements domain.StateKeeper.
+func (l *replayLog) LoadAfter(ctx context.Context, stream string, after domain.Version) (domain.Loaded, error) {
+	keeper, ok := l.next.(domain.StateKeeper)
+	if _, done := l.done[stream]; !done && ok {
+		return keeper.LoadAfter(ctx, stream, after)
+	}
+	loaded, err := l.Load(ctx, stream)
+	if err != nil {
+		return loaded, err
+	}
+	loaded.Events = slices.DeleteFunc(loaded.Events, func(env domain.Envelope) bool { return domain.Version(env.Revision) <= after })
+	loaded.Version = max(loaded.Version, after)
+	return loaded, nil
+}
+
 // Append answers a stream the request already wrote with the first result.
 func (l *replayLog) Append(ctx context.Context, stream string, expected domain.Version, meta domain.Meta, events []domain.Event) (domain.Appended, error) {
 	if rec, ok := l.done[stream]; ok {
@@ -156,4 +191,4 @@ func (k *keyLocks) lock(key string) func() {
 	}
 }
 
-var _ domain.EventLog = (*replayLog)(nil)
+var _ domain.StateKeeper = (*replayLog)(nil)

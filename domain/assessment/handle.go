@@ -48,11 +48,11 @@ func handleEntry(ctx context.Context, log domain.EventLog, cmd EntryCommand, ec 
 	// Index first, so an existing entry is always in the index. A refused or
 	// empty first write leaves no index record: decide it on the empty
 	// entry before indexing.
-	loaded, err := log.Load(ctx, stream)
+	_, version, err := domain.Load(ctx, log, EntryDecider, stream)
 	if err != nil {
 		return domain.Result{}, err
 	}
-	if loaded.Version == domain.NoStream && (ifMatch == nil || *ifMatch == domain.NoStream) {
+	if version == domain.NoStream && (ifMatch == nil || *ifMatch == domain.NoStream) {
 		events, err := EntryDecider.Decide(EntryDecider.Initial(), first)
 		if err != nil || len(events) == 0 {
 			return domain.Result{Version: domain.NoStream}, err
@@ -68,7 +68,6 @@ func handleEntry(ctx context.Context, log domain.EventLog, cmd EntryCommand, ec 
 	return domain.Handle(ctx, log, EntryDecider, stream, first, domain.HandleOptions[EntryCommand]{
 		IfMatch: ifMatch,
 		Retries: commandRetries,
-		Loaded:  &loaded, // indexing wrote another stream: this one is as read above
 		Prepare: func(ctx context.Context, c EntryCommand) (EntryCommand, error) {
 			if attempt++; attempt == 1 {
 				return c, nil // facts loaded just above

@@ -55,6 +55,7 @@ var StudentTermDecider = domain.Decider[StudentTermState, IndexEntry]{
 		}
 		return s
 	},
+	Keep: "assessment.student-term",
 }
 
 func decideIndex(s StudentTermState, c IndexEntry) ([]domain.Event, error) {
@@ -97,11 +98,11 @@ func LoadStudentTermEntries(ctx context.Context, log domain.EventLog, tenant, st
 	out := make([]EntryVersion, 0, len(idx.Entries))
 	for _, e := range idx.Entries {
 		stream := EntryStream(tenant, e.RoundID, studentID)
-		loaded, err := log.Load(ctx, stream)
+		_, v, err := domain.Load(ctx, log, EntryDecider, stream)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, EntryVersion{EntryRef: EntryRef{RoundID: e.RoundID, CourseID: e.CourseID, Stream: stream}, Version: loaded.Version})
+		out = append(out, EntryVersion{EntryRef: EntryRef{RoundID: e.RoundID, CourseID: e.CourseID, Stream: stream}, Version: v})
 	}
 	return out, nil
 }

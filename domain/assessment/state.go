@@ -97,6 +97,7 @@ var RoundDecider = domain.Decider[RoundState, RoundCommand]{
 	Initial: func() RoundState { return RoundState{} },
 	Decide:  decideRound,
 	Evolve:  evolveRound,
+	Keep:    "assessment.round",
 }
 
 // EntryDecider is the aggregate of one student's entry in a round.
@@ -104,4 +105,5 @@ var EntryDecider = domain.Decider[EntryState, EntryCommand]{
 	Initial: func() EntryState { return EntryState{} },
 	Decide:  decideEntry,
 	Evolve:  evolveEntry,
+	Keep:    "assessment.entry",
 }

@@ -14,6 +14,7 @@ var Decider = domain.Decider[State, Command]{
 	Initial: func() State { return State{} },
 	Decide:  decide,
 	Evolve:  evolve,
+	Keep:    "conference",
 }
 
 func decide(s State, c Command) ([]domain.Event, error) {

@@ -11,6 +11,7 @@ var Decider = domain.Decider[State, Command]{
 	Initial: func() State { return State{} },
 	Decide:  decide,
 	Evolve:  evolve,
+	Keep:    "plan",
 }
 
 func decide(s State, c Command) ([]domain.Event, error) {

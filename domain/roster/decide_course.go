@@ -10,6 +10,7 @@ var CourseDecider = domain.Decider[Course, CourseCommand]{
 	Initial: func() Course { return Course{} },
 	Decide:  decideCourse,
 	Evolve:  evolveCourse,
+	Keep:    "roster.course",
 }
 
 func decideCourse(s Course, c CourseCommand) ([]domain.Event, error) {

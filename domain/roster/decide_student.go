@@ -12,6 +12,7 @@ var StudentDecider = domain.Decider[Student, StudentCommand]{
 	Initial: func() Student { return Student{} },
 	Decide:  decideStudent,
 	Evolve:  evolveStudent,
+	Keep:    "roster.student",
 }
 
 func decideStudent(s Student, c StudentCommand) ([]domain.Event, error) {

@@ -13,6 +13,7 @@ var OrganiserDecider = domain.Decider[Organiser, OrganiserCommand]{
 	Initial: func() Organiser { return Organiser{} },
 	Decide:  decideOrganiser,
 	Evolve:  evolveOrganiser,
+	Keep:    "setup.organiser",
 }
 
 // SchoolDecider is the school aggregate.
@@ -20,6 +21,7 @@ var SchoolDecider = domain.Decider[School, SchoolCommand]{
 	Initial: func() School { return School{} },
 	Decide:  decideSchool,
 	Evolve:  evolveSchool,
+	Keep:    "setup.school",
 }
 
 func decideOrganiser(o Organiser, c OrganiserCommand) ([]domain.Event, error) {

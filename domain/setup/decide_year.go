@@ -9,6 +9,7 @@ var SchoolYearDecider = domain.Decider[SchoolYear, SchoolYearCommand]{
 	Initial: func() SchoolYear { return SchoolYear{} },
 	Decide:  decideSchoolYear,
 	Evolve:  evolveSchoolYear,
+	Keep:    "setup.school-year",
 }
 
 func decideSchoolYear(y SchoolYear, c SchoolYearCommand) ([]domain.Event, error) {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -47,6 +48,14 @@ func NewCodec(registry *domain.Registry, keys *Keyring) *Codec {
 	}
 	return &Codec{registry: registry, keys: keys}
 }
+
+// Epoch implements eventstore.Forgetter.
+func (c *Codec) Epoch() uint64 { return c.keys.Epoch() }
+
+// ForgetWithin implements eventstore.Forgetter.
+func (c *Codec) ForgetWithin() time.Duration { return c.keys.ForgetWithin() }
+
+var _ eventstore.Forgetter = (*Codec)(nil)
 
 // Keyring is the codec's keyring (culling destroys keys through it, so the
 // codec's cache forgets them at once).

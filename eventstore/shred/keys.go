@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -152,7 +153,18 @@ type Keyring struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedKey
+	// epoch moves after every destruction or forgetting: content decoded
+	// before it may since have become culled.
+	epoch atomic.Uint64
 }
+
+// Epoch counts the keys destroyed or forgotten so far; content decoded in
+// an earlier epoch may have become culled.
+func (k *Keyring) Epoch() uint64 { return k.epoch.Load() }
+
+// ForgetWithin is how long a key destroyed by another process stays usable
+// here: the time an unwrapped key is cached.
+func (k *Keyring) ForgetWithin() time.Duration { return k.ttl }
 
 type cachedKey struct {
 	gcm     aesGCM
@@ -221,6 +233,7 @@ func (k *Keyring) Forget(tenant string, subjects ...string) {
 	for _, s := range subjects {
 		delete(k.cache, tenant+"\x00"+s)
 	}
+	k.epoch.Add(1)
 }
 
 // DestroyAll destroys the data keys of several subjects (a student's
@@ -240,5 +253,9 @@ func (k *Keyring) Destroy(ctx context.Context, tenant, subject, rule string, at 
 	k.mu.Lock()
 	delete(k.cache, tenant+"\x00"+subject)
 	k.mu.Unlock()
-	return k.store.Destroy(ctx, tenant, subject, rule, at)
+	err := k.store.Destroy(ctx, tenant, subject, rule, at)
+	// After the destruction, so that whatever was decoded before it is of
+	// an earlier epoch.
+	k.epoch.Add(1)
+	return err
 }

@@ -42,8 +42,12 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if !opts.FromEnd && opts.From <= math.MaxInt64 {
 		from = int64(opts.From)
 	}
+	forward := !opts.Backwards && !opts.FromEnd
 	var gen uint64 // commits seen before the file is read: see streamCache
-	if !opts.Backwards && !opts.FromEnd {
+	if forward {
+		if n, ok := s.cache.head(stream); ok && uint64(from) >= n {
+			return []eventstore.RecordedEvent{}, nil // past the end of a stream that exists
+		}
 		evs, ok, g, err := s.readCached(ctx, stream, from, limit)
 		if ok || err != nil {
 			return evs, err
@@ -52,10 +56,14 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	}
 	if opts.Backwards || !opts.FromEnd {
 		evs, err := s.readFrom(ctx, stream, from, limit, opts.Backwards)
-		if err == nil && from == 0 && !opts.Backwards && (limit < 0 || int64(len(evs)) < limit || !s.cache.complete) {
+		whole := limit < 0 || int64(len(evs)) < limit
+		if err == nil && from == 0 && !opts.Backwards && (whole || !s.cache.complete) {
 			// (A sole writer's cache holds whole streams: a page that
 			// may stop short of the end is not one.)
 			s.cache.extend(stream, nil, evs, gen)
+		}
+		if err == nil && forward && whole && len(evs) > 0 {
+			s.cache.sawHead(stream, uint64(from)+uint64(len(evs)), gen)
 		}
 		if err != nil || len(evs) > 0 {
 			return evs, err
@@ -64,6 +72,9 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	last, err := s.streamRevision(ctx, stream)
 	if err != nil {
 		return nil, err
+	}
+	if forward {
+		s.cache.sawHead(stream, uint64(last)+1, gen)
 	}
 	if opts.FromEnd && !opts.Backwards {
 		from = last

@@ -113,19 +113,28 @@ func TestASoleWriterExcludesOtherWriters(t *testing.T) {
 // Readers that fill the cache race the writer's commits: a reader that read
 // a stream before a commit must not put it back without the commit's
 // events. The cache holds about a third of the streams, so they go and
-// come back all along; every writer reads its own append right after it
-// returns.
+// come back all along (in the second run most never fit); every writer
+// reads its own append right after it returns, whole and from its
+// revision, and finds nothing past it.
 func TestASoleWritersCacheNeverLosesAnAppend(t *testing.T) {
+	for _, budget := range []int{256 << 10, 8 << 10} { // streams that fit, and that mostly do not
+		t.Run(fmt.Sprint(budget), func(t *testing.T) { soleWriterStress(t, budget) })
+	}
+}
+
+func soleWriterStress(t *testing.T, budget int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, _ := openTest(t, WithSoleWriter(), WithStreamCache(256<<10))
+	s, _ := openTest(t, WithSoleWriter(), WithStreamCache(budget))
 	const writers, perWriter, appends = 16, 4, 40
 	stream := func(w, i int) string { return fmt.Sprintf("s-%d-%d", w, i) }
 	readers := make(chan error, 4)
 	for r := range 4 {
 		go func() {
 			for k := r; ctx.Err() == nil; k++ {
-				_, err := s.ReadStream(ctx, stream(k%writers, (k/writers)%perWriter), eventstore.ReadStreamOptions{})
+				// Whole streams fill the cache; reads from a later revision
+				// teach it where streams end.
+				_, err := s.ReadStream(ctx, stream(k%writers, (k/writers)%perWriter), eventstore.ReadStreamOptions{From: uint64(k % 3 * (k % appends))})
 				if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) && ctx.Err() == nil {
 					readers <- err
 					return
@@ -154,6 +163,16 @@ func TestASoleWritersCacheNeverLosesAnAppend(t *testing.T) {
 					}
 					if len(evs) != n+1 {
 						errs <- fmt.Errorf("%s: a read right after append %d has %d events", stream(w, i), n, len(evs))
+						return
+					}
+					// What a fold from a kept state reads: only the new event.
+					tail, err := s.ReadStream(ctx, stream(w, i), eventstore.ReadStreamOptions{From: uint64(n)})
+					if err != nil || len(tail) != 1 || tail[0].Revision != uint64(n) {
+						errs <- fmt.Errorf("%s: a read from revision %d right after appending it gave %d events, %v", stream(w, i), n, len(tail), err)
+						return
+					}
+					if past, err := s.ReadStream(ctx, stream(w, i), eventstore.ReadStreamOptions{From: uint64(n + 1)}); err != nil || len(past) != 0 {
+						errs <- fmt.Errorf("%s: a read past the end gave %d events, %v", stream(w, i), len(past), err)
 						return
 					}
 				}

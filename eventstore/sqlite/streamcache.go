@@ -35,7 +35,16 @@ type streamCache struct {
 	gen      uint64            // commits seen (complete only)
 	touched  map[string]uint64 // stream -> the last commit to it, of the recent ones
 	floor    uint64            // commits at or before it are no longer in touched
+	// heads is how many events streams have, of those whose end a commit
+	// or a read saw (complete only): a fold that starts from a kept state
+	// reads from past the end, and is answered without asking the file
+	// (which takes two queries when nothing is there).
+	heads map[string]uint64
 }
+
+// maxHeads bounds heads: a stream's entry is its name and a number, so this
+// is some tens of megabytes at most.
+const maxHeads = 1 << 18
 
 // cachedStream is one stream's leading events (evs[i].Revision == i) and
 // their size as eventsSize counts it. Events are only ever appended, under
@@ -55,7 +64,48 @@ const touchedSpan = 1024
 const cachedEventOverhead = 256
 
 func newStreamCache(maxBytes int, complete bool) *streamCache {
-	return &streamCache{streams: map[string]*cachedStream{}, max: maxBytes, complete: complete, touched: map[string]uint64{}}
+	return &streamCache{streams: map[string]*cachedStream{}, max: maxBytes, complete: complete, touched: map[string]uint64{},
+		heads: map[string]uint64{}}
+}
+
+// head returns how many events stream has, when the cache knows.
+func (c *streamCache) head(stream string) (uint64, bool) {
+	if !c.complete || c.max == 0 {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.heads[stream]
+	return n, ok
+}
+
+// sawHead records that a read saw stream end after n events (n > 0), unless
+// a commit to it came in after gen, what prefix returned before the read.
+func (c *streamCache) sawHead(stream string, n, gen uint64) {
+	if !c.complete || c.max == 0 || n == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen < c.floor || c.touched[stream] > gen {
+		return
+	}
+	c.setHead(stream, n)
+}
+
+// setHead records a stream's length (c.mu held), making room by forgetting
+// arbitrary streams when heads is full.
+func (c *streamCache) setHead(stream string, n uint64) {
+	if _, ok := c.heads[stream]; !ok && len(c.heads) >= maxHeads {
+		drop := maxHeads / 8
+		for s := range c.heads { // map order: arbitrary victims
+			if drop--; drop < 0 {
+				break
+			}
+			delete(c.heads, s)
+		}
+	}
+	c.heads[stream] = n
 }
 
 // prefix returns the cached leading events of stream (not to be modified),
@@ -150,6 +200,9 @@ func (c *streamCache) committed(appended map[string][]eventstore.RecordedEvent) 
 	}
 	for stream, more := range appended {
 		c.touched[stream] = c.gen
+		if len(more) > 0 {
+			c.setHead(stream, more[len(more)-1].Revision+1)
+		}
 		e := c.streams[stream]
 		switch {
 		case e == nil:
