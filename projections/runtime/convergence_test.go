@@ -189,6 +189,11 @@ func (c chaos) run(t *testing.T, seed uint64) map[string]map[string]string {
 		for _, p := range c.ps {
 			duplicates += metric(t, reg, "iup_projection_duplicates_total", p.Name)
 			gaps += metric(t, reg, "iup_projection_gaps_total", p.Name)
+			// A parked event is missing from the view for good: a kill
+			// must fail a batch, never park what it interrupted.
+			if parked, _ := rt.Parked(p.Name); len(parked) != 0 {
+				t.Fatalf("round %d: %s parked %+v", round, p.Name, parked)
+			}
 		}
 	}
 	// A last projector settles the views.

@@ -65,9 +65,11 @@ func applyConference(c *confFact, ev projections.Event) {
 	case conference.ActionProgrammeConsidered:
 		c.ActionProgramme = &ActionProgramme{Note: e.Note, ShowToHome: e.ShowToHome, Culled: ev.Culled}
 	case conference.Acknowledged:
-		if !slices.ContainsFunc(c.Acknowledgements, func(a Acknowledgement) bool { return a.GuardianID == e.GuardianID }) {
-			c.Acknowledgements = append(c.Acknowledgements, Acknowledgement{GuardianID: e.GuardianID, At: ev.RecordedAt.UTC()})
-			slices.SortFunc(c.Acknowledgements, func(a, b Acknowledgement) int { return strings.Compare(a.GuardianID, b.GuardianID) })
+		i, found := slices.BinarySearchFunc(c.Acknowledgements, e.GuardianID, func(a Acknowledgement, id string) int { return strings.Compare(a.GuardianID, id) })
+		if !found {
+			// A new array: sorting in place would reorder the one the
+			// fact read from the overlay shares with its previous version.
+			c.Acknowledgements = slices.Insert(slices.Clip(c.Acknowledgements), i, Acknowledgement{GuardianID: e.GuardianID, At: ev.RecordedAt.UTC()})
 		}
 	}
 }
