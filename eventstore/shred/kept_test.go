@@ -2,7 +2,9 @@ package shred
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +172,55 @@ func TestKeptStatesExpireWithTheKeyCache(t *testing.T) {
 	*k.now = k.now.Add(k.keys.ForgetWithin())
 	if _, _, ok := k.log.KeptState(comments.Keep, "entry-1"); ok {
 		t.Fatal("a kept state outlived the key cache")
+	}
+}
+
+// BenchmarkFoldAfterAnAppend is what a command on an entry with a long
+// history pays to fold it when one event was appended since the last
+// command: with kept states, and without (the whole stream). The ratio of
+// the two is the figure (BENCHMARKS.md); both run in the same process.
+func BenchmarkFoldAfterAnAppend(b *testing.B) {
+	for _, history := range []int{20, 200} {
+		for _, keep := range []int{0, eventstore.DefaultKeptStates} {
+			b.Run(fmt.Sprintf("history=%d/kept=%v", history, keep > 0), func(b *testing.B) {
+				s := newSetup(b)
+				store, err := sqlite.Open(filepath.Join(s.dir, "events.db"), sqlite.WithSoleWriter())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer store.Close()
+				log := eventstore.NewDomainLog(store, s.codec, eventstore.WithKeptStates(keep))
+				meta := domain.Meta{Actor: domain.Actor{Tenant: "t1", ID: "u1", Role: domain.RoleTeacher}, Now: time.Now()}
+				comment := commentWritten{Student: "stu-1", Level: "2", Comment: "Läser med flyt och förstår det mesta; behöver öva på att sammanfatta."}
+				for v := range history {
+					if _, err := log.Append(ctx, "entry-1", domain.Version(v-1), meta, []domain.Event{comment}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				// The state the previous command kept: all but the last event.
+				whole, err := log.Load(ctx, "entry-1")
+				if err != nil {
+					b.Fatal(err)
+				}
+				prev := comments.Initial()
+				for _, env := range whole.Events[:history-1] {
+					prev = comments.Evolve(prev, env.Event)
+				}
+				last := domain.Version(history - 1)
+				d, i := comments, 0
+				for b.Loop() {
+					// A kept state is never replaced by an older one: each
+					// round keeps the previous state under a name of its own.
+					b.StopTimer()
+					i++
+					d.Keep = "bench-" + strconv.Itoa(i)
+					log.KeepState(d.Keep, "entry-1", prev, domain.Loaded{Version: last - 1, Epoch: whole.Epoch})
+					b.StartTimer()
+					if st, v, err := domain.Load(ctx, log, d, "entry-1"); err != nil || v != last || st.Writes != history {
+						b.Fatalf("folded %d writes to %d, %v", st.Writes, v, err)
+					}
+				}
+			})
+		}
 	}
 }

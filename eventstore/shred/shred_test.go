@@ -44,7 +44,7 @@ type setup struct {
 	dir   string
 }
 
-func newSetup(t *testing.T) setup {
+func newSetup(t testing.TB) setup {
 	t.Helper()
 	dir := t.TempDir()
 	mk, err := OpenFileMasterKey(filepath.Join(dir, "master.key"))
