@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/iup-platform/iup/domain"
 )
 
@@ -22,13 +24,17 @@ type DomainLog struct {
 	kept  *keptStates // nil: states are not kept
 }
 
-// DefaultKeptStates is how many folded states a DomainLog keeps: an entry
-// state is a few hundred bytes, so this is tens of megabytes at most.
-const DefaultKeptStates = 1 << 16
+// DefaultKeptStateBytes bounds the folded states a DomainLog keeps: an
+// entry's state is some hundreds of bytes, a plan's a few kilobytes, so
+// this holds the hot aggregates of a large school week.
+const DefaultKeptStateBytes = 64 << 20
 
-// WithKeptStates keeps at most n folded states, the least recently used
-// dropped first; 0 keeps none. The default is DefaultKeptStates.
-func WithKeptStates(n int) DomainLogOption { return func(o *domainLogOptions) { o.kept = n } }
+// WithKeptStates keeps folded states up to about maxBytes, the least
+// recently used dropped first; 0 keeps none. The default is
+// DefaultKeptStateBytes.
+func WithKeptStates(maxBytes int) DomainLogOption {
+	return func(o *domainLogOptions) { o.kept = maxBytes }
+}
 
 // WithClock sets the clock kept states expire by (tests).
 func WithClock(now func() time.Time) DomainLogOption {
@@ -48,7 +54,7 @@ func NewDomainLog(store Store, codec Codec, opts ...DomainLogOption) *DomainLog 
 	if store == nil || codec == nil {
 		panic("eventstore: NewDomainLog needs a store and a codec")
 	}
-	o := domainLogOptions{kept: DefaultKeptStates, now: time.Now}
+	o := domainLogOptions{kept: DefaultKeptStateBytes, now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -173,6 +179,14 @@ func (l *DomainLog) KeepState(kind, stream string, state any, at domain.Loaded) 
 	if l.kept != nil {
 		l.kept.put(kind, stream, state, at)
 	}
+}
+
+// Collectors returns the kept states' gauges for registration.
+func (l *DomainLog) Collectors() []prometheus.Collector {
+	if l.kept == nil {
+		return nil
+	}
+	return l.kept.collectors()
 }
 
 var _ domain.StateKeeper = (*DomainLog)(nil)

@@ -73,7 +73,7 @@ func startAPI(ctx context.Context, c Config, logger *slog.Logger) (*apiMain, err
 		a.Close()
 		return nil, err
 	}
-	api, jwks, err := m.newAPI(ctx, h.events, h.events, codec, rv, rv, access)
+	api, jwks, err := m.newAPI(ctx, h.reg, h.events, h.events, codec, rv, rv, access)
 	if err != nil {
 		a.Close()
 		return nil, err

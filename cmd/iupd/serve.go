@@ -113,7 +113,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.closeAll()
 		return err
 	}
-	api, jwks, err := m.newAPI(ctx, store, store, codec, viewReader{m.read.runtime}, m.read.runtime, access)
+	api, jwks, err := m.newAPI(ctx, reg, store, store, codec, viewReader{m.read.runtime}, m.read.runtime, access)
 	if err != nil {
 		m.closeAll()
 		return err
@@ -157,7 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 // newAPI wires the /v1 API: the domain's log over the store, the views,
 // authentication (embedded issuer or external JWKS) and consistency tokens.
 // iupd api calls it too, with views read from Redis.
-func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests handlers.RequestIndex, codec eventstore.Codec,
+func (m *Main) newAPI(ctx context.Context, reg prometheus.Registerer, store eventstore.Store, requests handlers.RequestIndex, codec eventstore.Codec,
 	views handlers.ViewReader, waiter handlers.Waiter, access handlers.AccessSink) (*handlers.API, http.Handler, error) {
 	fail := func(err error) (*handlers.API, http.Handler, error) {
 		return nil, nil, errors.Join(err, access.Close())
@@ -190,8 +190,14 @@ func (m *Main) newAPI(ctx context.Context, store eventstore.Store, requests hand
 	if err != nil {
 		return fail(err)
 	}
+	domainLog := eventstore.NewDomainLog(store, codec, eventstore.WithKeptStates(m.Config.KeptStatesMB<<20))
+	for _, c := range domainLog.Collectors() {
+		if err := reg.Register(c); err != nil {
+			return fail(fmt.Errorf("kept states metrics: %w", err))
+		}
+	}
 	cfg := handlers.APIConfig{
-		Log: eventstore.NewDomainLog(store, codec), Streams: store, Requests: requests,
+		Log: domainLog, Streams: store, Requests: requests,
 		Views: views, Waiter: waiter, Authenticator: verifier,
 		Tokens: tokens, Clock: time.Now, Logger: m.Logger, AccessLog: access,
 		RateLimit: handlers.RateLimit{Rate: m.Config.RateLimit, Burst: m.Config.RateBurst},

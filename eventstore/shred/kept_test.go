@@ -181,7 +181,7 @@ func TestKeptStatesExpireWithTheKeyCache(t *testing.T) {
 // the two is the figure (BENCHMARKS.md); both run in the same process.
 func BenchmarkFoldAfterAnAppend(b *testing.B) {
 	for _, history := range []int{20, 200} {
-		for _, keep := range []int{0, eventstore.DefaultKeptStates} {
+		for _, keep := range []int{0, eventstore.DefaultKeptStateBytes} {
 			b.Run(fmt.Sprintf("history=%d/kept=%v", history, keep > 0), func(b *testing.B) {
 				s := newSetup(b)
 				store, err := sqlite.Open(filepath.Join(s.dir, "events.db"), sqlite.WithSoleWriter())
