@@ -101,6 +101,7 @@ func (h *harness) testReadStream(t *testing.T) {
 		{"forwards from 2", eventstore.ReadStreamOptions{From: 2}, []uint64{2, 3, 4}},
 		{"forwards with limit", eventstore.ReadStreamOptions{From: 1, Limit: 2}, []uint64{1, 2}},
 		{"forwards from the end", eventstore.ReadStreamOptions{FromEnd: true}, []uint64{4}},
+		{"forwards right after the last event", eventstore.ReadStreamOptions{From: 5}, []uint64{}}, // a fold from a kept state
 		{"forwards past the end", eventstore.ReadStreamOptions{From: 9}, []uint64{}},
 		{"backwards from the end", eventstore.ReadStreamOptions{FromEnd: true, Backwards: true}, []uint64{4, 3, 2, 1, 0}},
 		{"backwards from the end, limit 1", eventstore.ReadStreamOptions{FromEnd: true, Backwards: true, Limit: 1}, []uint64{4}},
