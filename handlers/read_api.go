@@ -262,7 +262,7 @@ func (q *query) getDoc(ctx context.Context, view, key string, v any) (bool, erro
 }
 
 // getRaw reads one view document's stored bytes after waiting for the
-// token; nil when there is none. The bytes are the reader's own copy.
+// token; nil when there is none. The bytes may be the store's: read only.
 func (q *query) getRaw(ctx context.Context, view, key string) ([]byte, error) {
 	if err := q.waitFor(ctx, view); err != nil {
 		return nil, err

@@ -41,7 +41,9 @@ var (
 // Store keeps views as keyed JSON documents, per namespace, with a
 // checkpoint per namespace that moves atomically with the documents.
 type Store interface {
-	// Get returns the values of keys in order (nil where missing).
+	// Get returns the values of keys in order (nil where missing). The
+	// values may be the store's own bytes (the memory store's are): a
+	// caller reads them and never writes into them.
 	Get(ctx context.Context, ns Namespace, keys ...string) ([][]byte, error)
 	// Checkpoint returns the position the namespace has applied up to, and
 	// false when nothing was applied yet.

@@ -4,6 +4,7 @@ package memstore
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,7 +51,10 @@ func (s *Store) Get(_ context.Context, ns projections.Namespace, keys ...string)
 	if sp, ok := s.spaces[ns]; ok {
 		for i, k := range keys {
 			if v, ok := sp.docs[k]; ok {
-				out[i] = append([]byte(nil), v...)
+				// The stored bytes themselves (Store.Get): Apply replaces a
+				// document's slice, never writes into it. Clipped, so an
+				// append by a reader cannot reach past them.
+				out[i] = slices.Clip(v)
 			}
 		}
 	}
@@ -85,7 +89,7 @@ func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to ev
 			delete(sp.docs, c.Key)
 			continue
 		}
-		sp.docs[c.Key] = c.Value // the caller hands it over (Store.Apply); Get copies
+		sp.docs[c.Key] = c.Value // the caller hands it over (Store.Apply); readers share it
 	}
 	sp.checkpoint, sp.applied = to, true
 	return nil

@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -29,5 +30,42 @@ func TestAFailedEventLeavesTheDocumentsItReadAsTheyWere(t *testing.T) {
 	o.Rollback()
 	if got, _ := load[school](o, key); !slices.Equal(got.Students, []string{"a", "c"}) {
 		t.Errorf("after the rollback: %v, want [a c]", got.Students)
+	}
+}
+
+// replaceRow changes a school's list in a new array and says whether it
+// changed: the list read from the overlay is shared with its previous
+// version, and an unchanged list is not encoded again.
+func TestReplaceRowNeverWritesIntoTheList(t *testing.T) {
+	id := func(r PlanRow) string { return r.StudentID }
+	row := func(s, status string) PlanRow {
+		return PlanRow{StudentRef: StudentRef{StudentID: s}, Plan: PlanStatus{Status: status}}
+	}
+	list := append(make([]PlanRow, 0, 8), row("a", "draft"), row("c", "none"))
+	was := slices.Clone(list)
+	same, published, b := row("a", "draft"), row("c", "published"), row("b", "none")
+	for _, tc := range []struct {
+		name    string
+		id      string
+		row     *PlanRow
+		changed bool
+		want    []PlanRow
+	}{
+		{"an equal row", "a", &same, false, was},
+		{"a changed row", "c", &published, true, []PlanRow{row("a", "draft"), row("c", "published")}},
+		{"a row taken out", "a", nil, true, []PlanRow{row("c", "none")}},
+		{"a row put in", "b", &b, true, []PlanRow{row("a", "draft"), b, row("c", "none")}},
+		{"no row, none wanted", "b", nil, false, was},
+	} {
+		got, changed := replaceRow(list, tc.id, tc.row, id)
+		if changed != tc.changed || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %+v, changed %v", tc.name, got, changed)
+		}
+		if !reflect.DeepEqual(list, was) || !reflect.DeepEqual(list[:cap(list)][:2], was) {
+			t.Fatalf("%s: the list it was given became %+v", tc.name, list)
+		}
+		if len(list[:3]) == 3 && list[:3][2] != (PlanRow{}) {
+			t.Fatalf("%s: written past the list's end: %+v", tc.name, list[:3])
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"reflect"
 	"slices"
 
 	"github.com/iup-platform/iup/domain"
@@ -198,7 +199,7 @@ func renderSchoolChanges(r *reader, schoolID string, term domain.TermRef) error 
 	if !found || doc.TermStart != sp.start || doc.TermEnd != sp.end {
 		return renderSchool(r, schoolID, term)
 	}
-	doc.AtRisk, doc.NoConference, doc.IUPDue = slices.Clone(doc.AtRisk), slices.Clone(doc.NoConference), slices.Clone(doc.IUPDue)
+	changed := false
 	for _, id := range ch.Students {
 		rows, placed, err := schoolRowsOf(r, schoolID, term, sp, id)
 		if err != nil {
@@ -207,26 +208,42 @@ func renderSchoolChanges(r *reader, schoolID string, term domain.TermRef) error 
 		if !placed {
 			return renderSchool(r, schoolID, term)
 		}
-		doc.AtRisk = replaceRow(doc.AtRisk, id, rows.atRisk, func(x AtRiskRow) string { return x.StudentID })
-		doc.NoConference = replaceRow(doc.NoConference, id, rows.noConference, func(x ConferenceRow) string { return x.StudentID })
-		doc.IUPDue = replaceRow(doc.IUPDue, id, rows.iupDue, func(x PlanRow) string { return x.StudentID })
+		var c [3]bool
+		doc.AtRisk, c[0] = replaceRow(doc.AtRisk, id, rows.atRisk, func(x AtRiskRow) string { return x.StudentID })
+		doc.NoConference, c[1] = replaceRow(doc.NoConference, id, rows.noConference, func(x ConferenceRow) string { return x.StudentID })
+		doc.IUPDue, c[2] = replaceRow(doc.IUPDue, id, rows.iupDue, func(x PlanRow) string { return x.StudentID })
+		changed = changed || c[0] || c[1] || c[2]
+	}
+	if !changed {
+		// Most writes (a comment, a level) leave every row as it was:
+		// the list, a school's worth of rows, is not encoded again.
+		return nil
 	}
 	return put(r.tx, listKey, doc, true)
 }
 
-// replaceRow sets the row of student id in list (sorted by student, as
-// the school's members are) to row, or takes it out when row is nil.
-func replaceRow[R any](list []R, id string, row *R, studentOf func(R) string) []R {
+// replaceRow returns list (sorted by student, as the school's members are)
+// with the row of student id set to row, or taken out when row is nil, and
+// whether that changed it. It never writes into list, which the document
+// read from the overlay shares with its previous version: a changed list
+// is a new array.
+func replaceRow[R any](list []R, id string, row *R, studentOf func(R) string) ([]R, bool) {
 	i, found := slices.BinarySearchFunc(list, id, func(x R, id string) int { return compareStrings(studentOf(x), id) })
 	switch {
 	case found && row != nil:
+		if reflect.DeepEqual(list[i], *row) {
+			return list, false
+		}
+		list = slices.Clone(list)
 		list[i] = *row
 	case found:
-		list = slices.Delete(list, i, i+1)
+		list = slices.Delete(slices.Clone(list), i, i+1)
 	case row != nil:
-		list = slices.Insert(list, i, *row)
+		list = slices.Insert(slices.Clip(list), i, *row)
+	default:
+		return list, false
 	}
-	return list
+	return list, true
 }
 
 // schoolRows are one student's rows on a school's lists; nil: not on it.
