@@ -150,7 +150,7 @@ func New(cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r := &Runtime{
-		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec), recent: newRecent(), metrics: m,
+		cfg: cfg, decoder: eventstore.NewDomainLog(cfg.Events, cfg.Codec, eventstore.WithKeptStates(0)), recent: newRecent(), metrics: m, // decodes only: folds nothing
 		log: cfg.Logger.With("component", "projections"), projectors: map[string]*projector{}, served: map[string]*projector{},
 		ready: make(chan struct{}),
 	}
