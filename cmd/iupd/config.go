@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/eventstore/sqlite"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -40,7 +41,10 @@ type Config struct {
 	// KeptStatesMB bounds the folded states commands keep between them
 	// (eventstore.WithKeptStates); 0 folds every stream whole.
 	KeptStatesMB int
-	Dist         DistConfig // read models, bus and leases (distconfig.go)
+	// StreamCacheMB bounds the embedded store's cache of stored events
+	// (sqlite.WithStreamCache); 0 turns it off.
+	StreamCacheMB int
+	Dist          DistConfig // read models, bus and leases (distconfig.go)
 }
 
 // defaultIssuer is the iss of tokens the embedded issuer mints.
@@ -83,6 +87,7 @@ func (c *Config) newFlagSet(name string) *flag.FlagSet {
 	// requests at once) stays under it; a runaway script does not.
 	fs.Float64Var(&c.RateLimit, "rate-limit", 500, "requests per second each caller (tenant and subject) may keep up on /v1; 0 turns the limit off ("+envName("rate-limit")+")")
 	fs.IntVar(&c.RateBurst, "rate-burst", 1000, "requests each caller may send at once after a pause ("+envName("rate-burst")+")")
+	fs.IntVar(&c.StreamCacheMB, "stream-cache-mb", sqlite.DefaultStreamCache>>20, "iupd serve: megabytes of stored events kept in memory for reads of recent streams; 0 keeps none ("+envName("stream-cache-mb")+")")
 	fs.IntVar(&c.KeptStatesMB, "kept-states-mb", eventstore.DefaultKeptStateBytes>>20, "megabytes of folded records that commands keep between them, so a record with a long history is not read whole for every change; 0 keeps none ("+envName("kept-states-mb")+")")
 	c.Dist.declare(fs)
 	return fs
@@ -93,7 +98,7 @@ func (c *Config) parse(name string, args []string) error {
 	fs := c.newFlagSet(name)
 	// Durations come from the environment after declaration so a bad value
 	// is reported as the variable's fault, not silently ignored.
-	for _, f := range []string{"shutdown-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "rate-limit", "rate-burst", "kept-states-mb"} {
+	for _, f := range []string{"shutdown-timeout", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "rate-limit", "rate-burst", "kept-states-mb", "stream-cache-mb"} {
 		if v, ok := os.LookupEnv(envName(f)); ok {
 			if err := fs.Set(f, v); err != nil {
 				return fmt.Errorf("%s: %w", envName(f), err)
@@ -121,8 +126,8 @@ func (c *Config) parse(name string, args []string) error {
 	if c.RateLimit < 0 || c.RateBurst < 1 {
 		return fmt.Errorf("rate-limit must be 0 or more and rate-burst 1 or more")
 	}
-	if c.KeptStatesMB < 0 {
-		return fmt.Errorf("kept-states-mb must be 0 or more")
+	if c.KeptStatesMB < 0 || c.StreamCacheMB < 0 {
+		return fmt.Errorf("kept-states-mb and stream-cache-mb must be 0 or more")
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("log-format must be json or text, not %q", c.LogFormat)

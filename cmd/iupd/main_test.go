@@ -166,11 +166,13 @@ func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
 	t.Setenv("IUP_ADDR", ":9999")
 	t.Setenv("IUP_SHUTDOWN_TIMEOUT", "7s")
 	t.Setenv("IUP_LOG_LEVEL", "debug")
+	t.Setenv("IUP_KEPT_STATES_MB", "8")
 	var c Config
-	if err := c.parse("serve", []string{"--data-dir", "/srv/iup"}); err != nil {
+	if err := c.parse("serve", []string{"--data-dir", "/srv/iup", "--stream-cache-mb", "0"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":9999" || c.ShutdownTimeout != 7*time.Second || c.LogLevel.String() != "DEBUG" || c.Events != "sqlite:/srv/iup/events.db" {
+	if c.Addr != ":9999" || c.ShutdownTimeout != 7*time.Second || c.LogLevel.String() != "DEBUG" || c.Events != "sqlite:/srv/iup/events.db" ||
+		c.KeptStatesMB != 8 || c.StreamCacheMB != 0 {
 		t.Fatalf("config = %+v", c)
 	}
 	var c2 Config
@@ -185,7 +187,7 @@ func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
 }
 
 func TestBadConfigIsRefused(t *testing.T) {
-	for _, args := range [][]string{{"--log-format", "xml"}, {"stray"}, {"--no-such-flag"}} {
+	for _, args := range [][]string{{"--log-format", "xml"}, {"stray"}, {"--no-such-flag"}, {"--kept-states-mb", "-1"}, {"--stream-cache-mb", "-1"}} {
 		var c Config
 		if err := c.parse("serve", args); err == nil {
 			t.Errorf("%v accepted", args)

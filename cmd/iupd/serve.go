@@ -78,7 +78,7 @@ func (m *Main) Run(ctx context.Context) error {
 	// The service is the file's only writer: its stream cache then
 	// answers reads of hot streams without asking the file (and a second
 	// service on the same data folder is refused).
-	store, err := sqlite.Open(path, sqlite.WithSoleWriter())
+	store, err := sqlite.Open(path, sqlite.WithSoleWriter(), sqlite.WithStreamCache(m.Config.StreamCacheMB<<20))
 	if err != nil {
 		return fmt.Errorf("open event store: %w", err)
 	}

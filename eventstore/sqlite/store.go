@@ -105,14 +105,14 @@ func WithStreamCache(bytes int) Option {
 	}
 }
 
-// defaultStreamCache holds the hot streams of a busy school year (courses,
+// DefaultStreamCache holds the hot streams of a busy school year (courses,
 // rounds, the entries being written) with room to spare.
-const defaultStreamCache = 32 << 20
+const DefaultStreamCache = 32 << 20
 
 // Open opens (or creates) the event store in the SQLite file at path,
 // creating its directory and the schema when missing.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: time.Now, maxBatch: 128, readConns: 4, streamCache: defaultStreamCache}
+	cfg := config{clock: time.Now, maxBatch: 128, readConns: 4, streamCache: DefaultStreamCache}
 	for _, o := range opts {
 		o(&cfg)
 	}
