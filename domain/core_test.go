@@ -155,6 +155,29 @@ func TestHandle(t *testing.T) {
 		}
 	})
 
+	t.Run("After leaves the events past a version", func(t *testing.T) {
+		log := domaintest.NewMemLog()
+		log.Put("c-1", meta.Now, meta.Actor, added{N: 1}, added{N: 2}, added{N: 3})
+		loaded, _ := log.Load(ctx, "c-1")
+		for _, tc := range []struct {
+			after     domain.Version
+			revisions []uint64
+			version   domain.Version
+		}{{domain.NoStream, []uint64{0, 1, 2}, 2}, {0, []uint64{1, 2}, 2}, {2, nil, 2}, {5, nil, 5}} {
+			got := loaded.After(tc.after)
+			var revs []uint64
+			for _, env := range got.Events {
+				revs = append(revs, env.Revision)
+			}
+			if !slices.Equal(revs, tc.revisions) || got.Version != tc.version {
+				t.Errorf("After(%d) = %v at %d, want %v at %d", tc.after, revs, got.Version, tc.revisions, tc.version)
+			}
+		}
+		if len(loaded.Events) != 3 {
+			t.Fatalf("After changed the stream it was called on: %d events", len(loaded.Events))
+		}
+	})
+
 	t.Run("a kept state of another decider's type is not used", func(t *testing.T) {
 		log := domaintest.NewKeepingLog()
 		log.Put("c-1", meta.Now, meta.Actor, added{N: 5})

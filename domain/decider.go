@@ -97,25 +97,20 @@ type StateKeeper interface {
 // when the log keeps d's states, otherwise from the whole stream.
 func fold[S any, C any](ctx context.Context, log EventLog, d Decider[S, C], stream string) (S, Version, error) {
 	keeper, keeps := log.(StateKeeper)
-	if !keeps || d.Keep == "" {
-		loaded, err := log.Load(ctx, stream)
-		if err != nil {
-			var zero S
-			return zero, NoStream, err
-		}
-		s := d.Initial()
-		for _, env := range loaded.Events {
-			s = d.Evolve(s, env.Event)
-		}
-		return s, loaded.Version, nil
-	}
+	keeps = keeps && d.Keep != ""
 	s, from := d.Initial(), Loaded{Version: NoStream}
-	if kept, at, ok := keeper.KeptState(d.Keep, stream); ok {
-		if ks, ok := kept.(S); ok {
-			s, from = ks, at
+	var loaded Loaded
+	var err error
+	if keeps {
+		if kept, at, ok := keeper.KeptState(d.Keep, stream); ok {
+			if ks, ok := kept.(S); ok {
+				s, from = ks, at
+			}
 		}
+		loaded, err = keeper.LoadAfter(ctx, stream, from.Version)
+	} else {
+		loaded, err = log.Load(ctx, stream)
 	}
-	loaded, err := keeper.LoadAfter(ctx, stream, from.Version)
 	if err != nil {
 		var zero S
 		return zero, NoStream, err
@@ -123,7 +118,7 @@ func fold[S any, C any](ctx context.Context, log EventLog, d Decider[S, C], stre
 	for _, env := range loaded.Events {
 		s = d.Evolve(s, env.Event)
 	}
-	if loaded.Version != from.Version {
+	if keeps && loaded.Version != from.Version {
 		epoch := loaded.Epoch
 		if from.Version != NoStream {
 			epoch = min(epoch, from.Epoch) // the kept part was decoded then
@@ -131,6 +126,18 @@ func fold[S any, C any](ctx context.Context, log EventLog, d Decider[S, C], stre
 		keeper.KeepState(d.Keep, stream, s, Loaded{Version: loaded.Version, Epoch: epoch})
 	}
 	return s, loaded.Version, nil
+}
+
+// After returns the loaded stream without its events up to and including
+// version v (for a StateKeeper's LoadAfter over a plain Load).
+func (l Loaded) After(v Version) Loaded {
+	i := 0
+	for i < len(l.Events) && Version(l.Events[i].Revision) <= v {
+		i++
+	}
+	l.Events = l.Events[i:]
+	l.Version = max(l.Version, v)
+	return l
 }
 
 // HandleOptions tune one command execution.

@@ -19,9 +19,10 @@ import (
 // on a stream with hundreds of edits decodes and folds only what was
 // appended since the last command, not the whole stream.
 type DomainLog struct {
-	store Store
-	codec Codec
-	kept  *keptStates // nil: states are not kept
+	store  Store
+	codec  Codec
+	forget Forgetter   // the codec, when its decoding can change; else nil
+	kept   *keptStates // nil: states are not kept
 }
 
 // DefaultKeptStateBytes bounds the folded states a DomainLog keeps: an
@@ -59,8 +60,9 @@ func NewDomainLog(store Store, codec Codec, opts ...DomainLogOption) *DomainLog 
 		opt(&o)
 	}
 	l := &DomainLog{store: store, codec: codec}
+	l.forget, _ = codec.(Forgetter)
 	if o.kept > 0 {
-		l.kept = newKeptStates(o.kept, codec, o.now)
+		l.kept = newKeptStates(o.kept, l.forget, o.now)
 	}
 	return l
 }
@@ -77,8 +79,8 @@ func (l *DomainLog) Load(ctx context.Context, stream string) (domain.Loaded, err
 func (l *DomainLog) LoadAfter(ctx context.Context, stream string, after domain.Version) (domain.Loaded, error) {
 	var out domain.Loaded
 	out.Version = after
-	if f, ok := l.codec.(Forgetter); ok {
-		out.Epoch = f.Epoch() // before decoding: a key destroyed meanwhile moves it
+	if l.forget != nil {
+		out.Epoch = l.forget.Epoch() // before decoding: a key destroyed meanwhile moves it
 	}
 	from := uint64(after + 1)
 	for {

@@ -46,14 +46,13 @@ type keptState struct {
 // maxKeptStates bounds the count as well, for states of a few bytes.
 const maxKeptStates = 1 << 20
 
-func newKeptStates(maxBytes int, codec Codec, now func() time.Time) *keptStates {
-	k := &keptStates{max: maxBytes, now: now}
+func newKeptStates(maxBytes int, codec Forgetter, now func() time.Time) *keptStates {
+	k := &keptStates{max: maxBytes, codec: codec, now: now}
 	states, err := simplelru.NewLRU(maxKeptStates, func(_ keptKey, s keptState) { k.bytes -= s.size })
 	if err != nil {
 		panic(err) // only for a size <= 0
 	}
 	k.states = states
-	k.codec, _ = codec.(Forgetter)
 	return k
 }
 
@@ -83,9 +82,12 @@ func (k *keptStates) get(kind, stream string) (any, domain.Loaded, bool) {
 // version is kept already (two commands folded the stream at once), then
 // drops the least recently used states past the budget.
 func (k *keptStates) put(kind, stream string, state any, at domain.Loaded) {
+	if at.Epoch != k.epoch() {
+		return // decoded before a key was destroyed: it may hold culled text
+	}
 	size := approxSize(state) + len(kind) + len(stream) + keptOverhead
-	if at.Epoch != k.epoch() || size > k.max/16 {
-		return // decoded before a key was destroyed (it may hold culled text), or too big to be worth it
+	if size > k.max/16 {
+		return // too big to be worth it
 	}
 	s := keptState{state: state, at: domain.Loaded{Version: at.Version, Epoch: at.Epoch}, size: size}
 	if k.codec != nil {

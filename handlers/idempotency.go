@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 
@@ -141,12 +140,7 @@ func (l *replayLog) LoadAfter(ctx context.Context, stream string, after domain.V
 		return keeper.LoadAfter(ctx, stream, after)
 	}
 	loaded, err := l.Load(ctx, stream)
-	if err != nil {
-		return loaded, err
-	}
-	loaded.Events = slices.DeleteFunc(loaded.Events, func(env domain.Envelope) bool { return domain.Version(env.Revision) <= after })
-	loaded.Version = max(loaded.Version, after)
-	return loaded, nil
+	return loaded.After(after), err
 }
 
 // Append answers a stream the request already wrote with the first result.

@@ -123,12 +123,7 @@ func (l *KeepingLog) KeepState(kind, stream string, state any, at domain.Loaded)
 // LoadAfter implements domain.StateKeeper.
 func (l *KeepingLog) LoadAfter(ctx context.Context, stream string, after domain.Version) (domain.Loaded, error) {
 	loaded, err := l.Load(ctx, stream)
-	if err != nil {
-		return loaded, err
-	}
-	loaded.Events = loaded.Events[min(int(after+1), len(loaded.Events)):]
-	loaded.Version = max(loaded.Version, after)
-	return loaded, nil
+	return loaded.After(after), err
 }
 
 var _ domain.StateKeeper = (*KeepingLog)(nil)
