@@ -51,6 +51,11 @@ var badInputs = []struct {
 	{"on behalf of, not an admin", "POST", "/v1/plans/s1.sy25.HT/publish", domain.RoleMentor, "mentor1", "t1", nil, []string{OnBehalfOfHeader, "mentor2"}, 403},
 	{"unknown route", "POST", "/v1/nothing-here", domain.RoleAdmin, "admin1", "t1", `{}`, nil, 404},
 	{"wrong method", "GET", "/v1/plans:bulk", domain.RoleAdmin, "admin1", "t1", nil, nil, 405},
+	// Reads and commands are two tables: a method of the other one still
+	// answers 405, whichever comes first.
+	{"a command's method on a view", "PUT", "/v1/mentors/mentor1/terms/sy25.HT/overview", domain.RoleMentor, "mentor1", "t1", `{}`, nil, 405},
+	{"a method neither has", "DELETE", "/v1/plans/s1.sy25.HT", domain.RoleMentor, "mentor1", "t1", nil, nil, 405},
+	{"a read's method on a command", "GET", "/v1/plans/s1.sy25.HT/publish", domain.RoleMentor, "mentor1", "t1", nil, nil, 405},
 }
 
 func TestBadInputGetsAProblemNeverA5xx(t *testing.T) {

@@ -30,8 +30,14 @@ func NewRouter(rt Routes) http.Handler {
 	}
 
 	if rt.API != nil {
-		rt.API.commandRoutes(r)
+		// Reads first: the router tries routes in order, a path
+		// pattern each, and five requests in six are reads; behind the
+		// seventy commands a read took 3.5 µs to route, 1.2 µs now
+		// (BenchmarkRouteMatch; a command 2.3 → 3.5 µs). Reads are all
+		// GET and commands never are, so the order changes no answer (a
+		// wrong method still answers 405).
 		rt.API.readRoutes(r)
+		rt.API.commandRoutes(r)
 	}
 
 	r.NotFoundHandler = http.HandlerFunc(notFound)
