@@ -109,7 +109,7 @@ type halves struct {
 
 func openHalves(ctx context.Context, c Config, logger *slog.Logger) (*halves, error) {
 	h := &halves{reg: prometheus.NewRegistry()}
-	h.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h.reg.MustRegister(collectors.NewGoCollector(goRuntimeMetrics), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	events, cols, err := openEventStore(c.Events, logger)
 	if err != nil {
 		return nil, err
@@ -213,3 +213,9 @@ func waitForStop(ctx context.Context, logger *slog.Logger, served ...<-chan erro
 		logger.Error("http server stopped", "err", err)
 	}
 }
+
+// goRuntimeMetrics adds the scheduler's latencies (go_sched_latencies_seconds:
+// how long runnable goroutines, request handlers among them, waited for a
+// CPU) and the collector's pauses to the Go collector's defaults: under
+// load they tell a CPU-starved process from a slow store.
+var goRuntimeMetrics = collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler, collectors.MetricsGC)

@@ -85,7 +85,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.store = store
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(goRuntimeMetrics), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(store.Collectors()...)
 
 	codec, keys, err := openCodec(m.Config)
