@@ -144,3 +144,23 @@ func BenchmarkEncryptionRead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSealEncode is sealing alone: an event's personal members split
+// off, encrypted and written back with the rest (keys exist: steady state).
+//
+//	go test -run '^$' -bench SealEncode -benchmem ./eventstore/shred/
+func BenchmarkSealEncode(b *testing.B) {
+	s := openSide(b, true)
+	ctx := context.Background()
+	for i := range benchStudents {
+		if _, _, err := s.codec.Encode(ctx, "t1", eventstore.NewEventID(), fieldSet(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	id := eventstore.NewEventID()
+	for i := 0; b.Loop(); i++ {
+		if _, _, err := s.codec.Encode(ctx, "t1", id, fieldSet(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
