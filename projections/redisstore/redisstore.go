@@ -48,25 +48,23 @@ end
 if ARGV[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[3] then
   return 'fenced'
 end
--- Runs of writes go in one HSET (or HDEL) of up to 500 fields each, in
--- the changes' order: one command per field costs twice the time.
-local sets, dels = {}, {}
-local function flush()
-  if #sets > 0 then redis.call('HSET', KEYS[1], unpack(sets)); sets = {} end
-  if #dels > 0 then redis.call('HDEL', KEYS[1], unpack(dels)); dels = {} end
+-- ARGV[4] is how many writes follow as key, value pairs; deletes' keys
+-- come after them. Each key has one change (Apply keeps the last), so the
+-- order of writes and deletes does not matter. They go straight from ARGV
+-- in HSETs of 500 fields and HDELs of 500 keys: copying them into tables
+-- first took about a tenth of Redis's time in a rebuild.
+local last = 4 + 2 * tonumber(ARGV[4])
+local i = 5
+while i <= last do
+  local j = math.min(i + 999, last)
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
+  i = j + 1
 end
-for i = 4, #ARGV, 3 do
-  if ARGV[i] == 'd' then
-    if #sets > 0 then flush() end
-    dels[#dels+1] = ARGV[i+1]
-  else
-    if #dels > 0 then flush() end
-    sets[#sets+1] = ARGV[i+1]
-    sets[#sets+1] = ARGV[i+2]
-  end
-  if #sets >= 1000 or #dels >= 500 then flush() end
+while i <= #ARGV do
+  local j = math.min(i + 499, #ARGV)
+  redis.call('HDEL', KEYS[1], unpack(ARGV, i, j))
+  i = j + 1
 end
-flush()
 redis.call('SET', KEYS[2], ARGV[2])
 return 'ok'
 `)
@@ -81,15 +79,31 @@ func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to ev
 	if fence.Token != "" {
 		fenceKey = fence.Key
 	}
-	args := make([]any, 0, 3+3*len(changes))
-	args = append(args, fromArg, to.String(), fence.Token)
-	for _, c := range changes {
-		if c.Value == nil {
-			args = append(args, "d", c.Key, "")
-			continue
-		}
-		args = append(args, "s", c.Key, c.Value)
+	// The last change of each key wins, as in order; what is left has
+	// one change per key, writes first (see the script).
+	last := make(map[string]int, len(changes))
+	for i, c := range changes {
+		last[c.Key] = i
 	}
+	sets := 0
+	for i, c := range changes {
+		if c.Value != nil && last[c.Key] == i {
+			sets++
+		}
+	}
+	args := make([]any, 4, 4+2*len(changes))
+	args[0], args[1], args[2], args[3] = fromArg, to.String(), fence.Token, sets
+	dels := make([]any, 0, len(changes)-sets)
+	for i, c := range changes {
+		switch {
+		case last[c.Key] != i:
+		case c.Value == nil:
+			dels = append(dels, c.Key)
+		default:
+			args = append(args, c.Key, c.Value)
+		}
+	}
+	args = append(args, dels...)
 	res, err := apply.Run(ctx, s.rdb, []string{s.docsKey(ns), s.cpKey(ns), fenceKey}, args...).Text()
 	if err != nil {
 		return fmt.Errorf("redis apply to %s: %w", ns, err)
