@@ -1,8 +1,12 @@
 package bus_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +122,71 @@ func TestGoChannelKeepsOrder(t *testing.T) {
 	publishAll(t, g, 1, n)
 	for range feeds {
 		checkInOrder(t, <-done, 1)
+	}
+}
+
+// A message's payload is what encoding/json writes for its events, and
+// encoding/json reads back the same events: nodes of an older build
+// (Redis Streams, a rolling upgrade) and of this one read each other.
+func TestMessagesAreEncodingJSONs(t *testing.T) {
+	at := time.Date(2026, 2, 3, 4, 5, 6, 789, time.UTC)
+	b := bus.Batch{Prev: eventstore.Position{Commit: 7, Prepare: 7}, Events: []eventstore.RecordedEvent{{
+		EventData: eventstore.EventData{ID: uuid.New(), Type: "plan.field-set", SchemaVersion: 2,
+			Data: []byte(`{"text":"Åsa <läser> & \"skriver\"\n","n":1.5e3}`),
+			Metadata: eventstore.Metadata{Tenant: "t1", ActorID: "m1", ActorRole: "mentor", OnBehalfOf: "a",
+				CorrelationID: "c", CausationID: "k", RequestID: "r", RecordedAt: at, ContentHash: "h1", PrevHash: "h0"}},
+		Stream: "plan-t1-s1", Revision: 3, Position: eventstore.Position{Commit: 8, Prepare: 8},
+	}, {
+		EventData: eventstore.EventData{ID: uuid.New(), Type: "x", SchemaVersion: 1, Data: []byte(`{}`)},
+		Stream:    "s", Revision: 0, Position: eventstore.Position{Commit: 9, Prepare: 9},
+	}}}
+	msg, err := bus.Encode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(b.Events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(msg.Payload, want) {
+		t.Errorf("payload %s\nencoding/json writes %s", msg.Payload, want)
+	}
+	var std []eventstore.RecordedEvent
+	if err := json.Unmarshal(msg.Payload, &std); err != nil {
+		t.Fatal(err)
+	}
+	got, err := bus.Decode(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Events, std) || !reflect.DeepEqual(got.Events, b.Events) {
+		t.Errorf("decoded %+v\nencoding/json reads %+v\nsent %+v", got.Events, std, b.Events)
+	}
+}
+
+// BenchmarkDecode is what each projector does with each message: a batch
+// of five sealed-size events.
+//
+//	go test -run '^$' -bench 'Decode$' -benchmem ./projections/bus/
+func BenchmarkDecode(b *testing.B) {
+	batch := bus.Batch{Prev: eventstore.Position{Commit: 10, Prepare: 10}}
+	data := []byte(`{"round_id":"r-sv-sy25-HT","student_id":"s1234","_sealed":{"subject":"s1234/omdome","data":"` +
+		strings.Repeat("QUJD", 60) + `"}}`)
+	for i := range 5 {
+		batch.Events = append(batch.Events, eventstore.RecordedEvent{
+			EventData: eventstore.EventData{ID: uuid.New(), Type: "assessment.entry-comment-set", SchemaVersion: 1, Data: data,
+				Metadata: eventstore.Metadata{Tenant: "t1", ActorID: "teacher1", ActorRole: "teacher", RecordedAt: time.Now().UTC(),
+					ContentHash: strings.Repeat("a", 64), PrevHash: strings.Repeat("b", 64)}},
+			Stream: "entry-t1-r-sv-s1234", Revision: uint64(i), Position: eventstore.Position{Commit: uint64(11 + i), Prepare: uint64(11 + i)},
+		})
+	}
+	msg, err := bus.Encode(batch)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := bus.Decode(msg); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
