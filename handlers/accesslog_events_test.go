@@ -12,6 +12,7 @@ import (
 	"github.com/iup-platform/iup/domain/retention"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/shred/shredtest"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 )
 
@@ -31,17 +32,8 @@ func TestAccessLogInTheEventStore(t *testing.T) {
 
 func testAccessLogStore(t *testing.T, store AccessStreams) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, ks := shredtest.Open(t, t.TempDir())
 	t.Cleanup(func() { _ = ks.Close() })
-	keys := shred.NewKeyring(mk, ks)
 	node := func() *EventAccessSink {
 		s, err := NewEventAccessSink(store, shred.NewCodec(AccessEvents, keys), nil)
 		if err != nil {

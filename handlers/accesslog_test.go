@@ -16,6 +16,7 @@ import (
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/shred/shredtest"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/handlers/auth"
 )
@@ -120,17 +121,10 @@ func TestAccessLogBatchIsGroupCommitted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys, ks := shredtest.Open(t, dir)
 	t.Cleanup(func() { _ = ks.Close() })
 	counting := &countingStreams{AccessStreams: store}
-	sink, err := NewEventAccessSink(counting, shred.NewCodec(AccessEvents, shred.NewKeyring(mk, ks)), nil)
+	sink, err := NewEventAccessSink(counting, shred.NewCodec(AccessEvents, keys), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

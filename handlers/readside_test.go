@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +10,7 @@ import (
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/shred/shredtest"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/projections/bus"
 	"github.com/iup-platform/iup/projections/memstore"
@@ -31,17 +31,11 @@ type readSide struct {
 
 func startReadSide(t testing.TB, dir string, store *sqlite.Store) *readSide {
 	t.Helper()
-	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &readSide{codec: shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks)), keys: ks, fwd: make(chan error, 1)}
+	keyring, ks := shredtest.Open(t, dir)
+	rs := &readSide{codec: shred.NewCodec(catalog.Events, keyring), keys: ks, fwd: make(chan error, 1)}
 	logger := slog.New(slog.DiscardHandler)
 	rs.bus = bus.NewGoChannel(logger)
+	var err error
 	rs.rt, err = runtime.New(runtime.Config{Events: store, Codec: rs.codec, Views: memstore.New(), Bus: rs.bus,
 		Projections: views.All(), Registerer: prometheus.NewRegistry(), Logger: logger})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/domain/plan"
 	"github.com/iup-platform/iup/eventstore"
-	"github.com/iup-platform/iup/eventstore/shred"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 )
 
@@ -47,16 +46,7 @@ func openSide(b *testing.B, sealed bool) *benchSide {
 	b.Cleanup(func() { store.Close() })
 	var codec eventstore.Codec = eventstore.PlainCodec{Registry: catalog.Events}
 	if sealed {
-		mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { ks.Close() })
-		codec = shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks))
+		codec = sealingCodec(b)
 	}
 	return &benchSide{store: store, log: eventstore.NewDomainLog(store, codec), codec: codec, vers: map[string]domain.Version{}}
 }

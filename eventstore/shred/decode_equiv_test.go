@@ -3,7 +3,6 @@ package shred_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/shred/shredtest"
 	"github.com/iup-platform/iup/projections/views/sample"
 )
 
@@ -148,16 +148,8 @@ func fill(v reflect.Value, depth int) {
 
 // sealingCodec is the sealing codec over the domain's events, with its
 // keys in a fresh folder.
-func sealingCodec(t *testing.T) *shred.Codec {
-	dir := t.TempDir()
-	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+func sealingCodec(t testing.TB) *shred.Codec {
+	keys, ks := shredtest.Open(t, t.TempDir())
 	t.Cleanup(func() { ks.Close() })
-	return shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks))
+	return shred.NewCodec(catalog.Events, keys)
 }

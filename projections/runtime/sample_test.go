@@ -10,6 +10,7 @@ import (
 	"github.com/iup-platform/iup/domain/catalog"
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/eventstore/shred"
+	"github.com/iup-platform/iup/eventstore/shred/shredtest"
 	"github.com/iup-platform/iup/eventstore/sqlite"
 	"github.com/iup-platform/iup/projections/views/sample"
 )
@@ -37,15 +38,8 @@ func newSampleLog(t testing.TB, dir string, c sample.Config) *sampleLog {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk, err := shred.OpenFileMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, err := shred.OpenSQLiteKeyStore(filepath.Join(dir, "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.events, s.keys, s.codec = events, ks, shred.NewCodec(catalog.Events, shred.NewKeyring(mk, ks))
+	keys, ks := shredtest.Open(t, dir)
+	s.events, s.keys, s.codec = events, ks, shred.NewCodec(catalog.Events, keys)
 	return s
 }
 
