@@ -39,15 +39,15 @@ func TestEventsDecodeAsEncodingJSONDecodesThem(t *testing.T) {
 			if err != nil || culled || !reflect.DeepEqual(got, ev) {
 				t.Fatalf("%s: sealed and decoded = %#v (culled %v, %v), want %#v", ev.EventType(), got, culled, err, ev)
 			}
-			clear, v, err := plain.Encode(ctx, a.Meta.Actor.Tenant, id, ev)
+			clearData, v, err := plain.Encode(ctx, a.Meta.Actor.Tenant, id, ev)
 			if err != nil {
 				t.Fatal(err)
 			}
-			std, _, err := plain.Decode(ctx, rec(clear, v))
+			std, _, err := plain.Decode(ctx, rec(clearData, v))
 			if err != nil {
 				t.Fatal(err)
 			}
-			fast, _, err := sealing.Decode(ctx, rec(clear, v))
+			fast, _, err := sealing.Decode(ctx, rec(clearData, v))
 			if err != nil || !reflect.DeepEqual(fast, std) {
 				t.Fatalf("%s: go-json decoded %#v (%v), encoding/json %#v", ev.EventType(), fast, err, std)
 			}

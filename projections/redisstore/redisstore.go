@@ -85,15 +85,9 @@ func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to ev
 	for i, c := range changes {
 		last[c.Key] = i
 	}
-	sets := 0
-	for i, c := range changes {
-		if c.Value != nil && last[c.Key] == i {
-			sets++
-		}
-	}
 	args := make([]any, 4, 4+2*len(changes))
-	args[0], args[1], args[2], args[3] = fromArg, to.String(), fence.Token, sets
-	dels := make([]any, 0, len(changes)-sets)
+	args[0], args[1], args[2] = fromArg, to.String(), fence.Token
+	var dels []any
 	for i, c := range changes {
 		switch {
 		case last[c.Key] != i:
@@ -103,6 +97,7 @@ func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to ev
 			args = append(args, c.Key, c.Value)
 		}
 	}
+	args[3] = (len(args) - 4) / 2 // the writes' count
 	args = append(args, dels...)
 	res, err := apply.Run(ctx, s.rdb, []string{s.docsKey(ns), s.cpKey(ns), fenceKey}, args...).Text()
 	if err != nil {
