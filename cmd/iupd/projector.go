@@ -49,6 +49,10 @@ type projectorSide struct {
 	culler *culler
 	keys   *shred.Keyring
 
+	// passes lets the projections that start together rebuild in one pass
+	// over the log instead of one pass each.
+	passes runtime.Passes
+
 	mu      sync.Mutex
 	tenures map[string]*tenure // projections this process runs now
 
@@ -202,6 +206,7 @@ func (ps *projectorSide) project(ctx context.Context, p projections.Projection, 
 		Projections: []projections.Projection{p},
 		Fences:      func(string) projections.Fence { return fence },
 		Registerer:  reg, Logger: ps.log, BatchSize: ps.cfg.Batch,
+		Passes: &ps.passes,
 	})
 	if err != nil {
 		return err

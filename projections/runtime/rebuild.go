@@ -72,59 +72,122 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 }
 
 // pass reads the log once from the start to its head and feeds every
-// build: one goroutine reads and decodes pages, one per projection applies
-// them, so reading, decoding and the views' work overlap; each then runs
-// the renders it held.
+// build; with Config.Passes, builds of other runtimes that start at the
+// same moment share the pass.
 func (r *Runtime) pass(ctx context.Context, builds []*build) error {
+	if r.cfg.Passes != nil {
+		return r.cfg.Passes.join(ctx, r, builds)
+	}
+	m := newMember(ctx, builds)
+	r.runPass([]*member{m})
+	return m.err
+}
+
+// member is one rebuild's builds in a pass. A failing build stops the
+// builds of its member (one runtime's rebuild), not the others'.
+type member struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	builds []*build
+	err    error
+}
+
+func newMember(ctx context.Context, builds []*build) *member {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	return &member{ctx: ctx, cancel: cancel, builds: builds}
+}
+
+// runPass reads the log once, with r's store and codec, and feeds every
+// member's builds: one goroutine reads and decodes pages, one per build
+// applies them, so reading, decoding and the views' work overlap; each
+// build then runs the renders it held. It stops reading once every member
+// has stopped, and sets each member's err.
+func (r *Runtime) runPass(members []*member) {
 	handled := map[string]bool{}
-	feeds := make([]chan []entry, len(builds))
-	errs := make([]error, len(builds))
-	var wg sync.WaitGroup
-	for i, b := range builds {
-		for t := range b.p.handles {
-			handled[t] = true
+	var feeds []*feed
+	for _, m := range members {
+		for _, b := range m.builds {
+			for t := range b.p.handles {
+				handled[t] = true
+			}
+			feeds = append(feeds, &feed{m: m, b: b, ch: make(chan []entry, 2)})
 		}
-		feeds[i] = make(chan []entry, 2)
+	}
+	// Reading stops when the last member does.
+	readCtx, stopReading := context.WithCancel(context.Background())
+	defer stopReading()
+	var running sync.WaitGroup
+	running.Add(len(members))
+	for _, m := range members {
+		context.AfterFunc(m.ctx, running.Done)
+	}
+	go func() { running.Wait(); stopReading() }()
+
+	var wg sync.WaitGroup
+	for _, f := range feeds {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for page := range feeds[i] {
-				if errs[i] != nil {
+			b, m := f.b, f.m
+			for page := range f.ch {
+				if f.err != nil {
 					continue
 				}
-				if err := b.p.applyRun(ctx, b.ws, b.cp, page); err != nil {
-					errs[i] = err
-					cancel()
+				if err := b.p.applyRun(m.ctx, b.ws, b.cp, page); err != nil {
+					f.err = err
+					m.cancel()
 					continue
 				}
 				last := page[len(page)-1].rec
 				b.cp, b.at = last.Position, last.Metadata.RecordedAt
 			}
-			if errs[i] == nil {
-				errs[i] = b.p.renderHeld(ctx, b.ws, b.cp)
+			if f.err == nil {
+				f.err = b.p.renderHeld(m.ctx, b.ws, b.cp)
 			}
 		}()
 	}
-	readErr := r.feed(ctx, handled, feeds)
+	readErr := r.feed(readCtx, handled, feeds)
 	for _, f := range feeds {
-		close(f)
+		close(f.ch)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	for _, m := range members {
+		var errs []error
+		for _, f := range feeds {
+			if f.m == m && f.err != nil {
+				errs = append(errs, f.err)
+			}
+		}
+		switch {
+		case len(errs) > 0:
+			m.err = errors.Join(errs...)
+		case m.ctx.Err() != nil:
+			m.err = m.ctx.Err()
+		default:
+			m.err = readErr
+		}
+		m.cancel()
 	}
-	return readErr
+}
+
+// feed is one build's pages in a pass.
+type feed struct {
+	m   *member
+	b   *build
+	ch  chan []entry
+	err error
 }
 
 // feed sends the log's pages, each event decoded when a build reads its
-// type, to every feed.
-func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []chan []entry) error {
+// type, to every feed whose member still runs.
+func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []*feed) error {
 	after := eventstore.Start
 	for {
 		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.RebuildBatchSize)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // every member stopped: each says why
+			}
 			return fmt.Errorf("read log: %w", err)
 		}
 		if len(page) == 0 {
@@ -139,9 +202,8 @@ func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []cha
 		}
 		for _, f := range feeds {
 			select {
-			case f <- es:
-			case <-ctx.Done():
-				return ctx.Err()
+			case f.ch <- es:
+			case <-f.m.ctx.Done(): // its builds stopped
 			}
 		}
 		after = page[len(page)-1].Position

@@ -77,6 +77,9 @@ type Config struct {
 	// quarter of its time for a bounded amount of memory; a memory limit
 	// (GOMEMLIMIT) still makes the collector run when it is reached.
 	RebuildGCPercent int
+	// Passes, when set, lets this runtime's rebuilds share a pass over the
+	// log with those of other runtimes given the same Passes.
+	Passes *Passes
 }
 
 // Runtime runs a fixed set of projections.
