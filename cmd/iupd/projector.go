@@ -43,6 +43,11 @@ type projectorSide struct {
 	acquired *prometheus.CounterVec
 	lost     *prometheus.CounterVec
 	fenced   *prometheus.CounterVec
+	trimmed  prometheus.Counter
+
+	// trimEvery is how often the forwarder trims the stream behind the
+	// consumer groups.
+	trimEvery time.Duration
 
 	// Culling (cull_dist.go): the daily job under its lease, and the
 	// keyring whose cached keys the culling watcher forgets. Nil: no culling.
@@ -80,8 +85,11 @@ func newProjectorSide(events eventstore.Store, codec eventstore.Codec, views pro
 			Help: "Leases this process lost before releasing them (another projector took over)."}, label),
 		fenced: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iup_projector_fenced_total",
 			Help: "Writes to the read models refused because this process's fencing token no longer holds the lease."}, label),
+		trimmed: prometheus.NewCounter(prometheus.CounterOpts{Name: "iup_bus_stream_trimmed_total",
+			Help: "Entries trimmed from the bus stream once every projection's consumer group was past them."}),
+		trimEvery: 5 * time.Second,
 	}
-	for _, c := range []prometheus.Collector{ps.held, ps.acquired, ps.lost, ps.fenced} {
+	for _, c := range []prometheus.Collector{ps.held, ps.acquired, ps.lost, ps.fenced, ps.trimmed} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("projector metrics: %w", err)
 		}
@@ -187,13 +195,49 @@ func (ps *projectorSide) leaseLoop(ctx context.Context, l *lease.Lease, name str
 	}
 }
 
-// forward publishes the log to the stream while the forwarder lease holds.
+// forward publishes the log to the stream while the forwarder lease holds,
+// and trims the stream behind the projections' consumer groups.
 func (ps *projectorSide) forward(ctx context.Context, _ *lease.Held) error {
 	fwd, err := runtime.NewForwarder(ps.events, ps.bus, ps.bus.ForwarderStart(ps.events), ps.log)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	trimmed := make(chan struct{})
+	go func() {
+		defer close(trimmed)
+		ps.trimLoop(ctx)
+	}()
+	defer func() { <-trimmed }()
 	return fwd.Run(ctx)
+}
+
+// trimLoop trims the stream every trimEvery until ctx ends: without it the
+// stream holds every event ever forwarded, and Redis grows with the log.
+// Only the groups of this process's projections count (see bus.Trim).
+func (ps *projectorSide) trimLoop(ctx context.Context) {
+	names := make([]string, len(ps.all))
+	for i, p := range ps.all {
+		names[i] = p.Name
+	}
+	tick := time.NewTicker(ps.trimEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		n, err := ps.bus.Trim(ctx, names...)
+		if err != nil {
+			if ctx.Err() == nil {
+				ps.log.Warn("trim the bus stream", "err", err)
+			}
+			continue
+		}
+		ps.trimmed.Add(float64(n))
+	}
 }
 
 // project runs projection p under h's fence until ctx ends or its consumer

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iup-platform/iup/projections/bus"
+	"github.com/iup-platform/iup/projections/redistest"
 	"github.com/iup-platform/iup/projections/views"
 )
 
@@ -45,6 +47,16 @@ func TestProjectorTakeoverAfterKill(t *testing.T) {
 	c.converged(ctx)
 	if v := metric(t, p2, `iup_projector_lease_acquired_total{lease="audit"}`); v != "1" {
 		t.Errorf("p2 acquired the audit lease %q times, want 1", v)
+	}
+	// The forwarder that took over trims the stream behind every group:
+	// only the last entry, the forwarder's checkpoint, stays.
+	rdb := redistest.Client(t)
+	eventually(t, 30*time.Second, "the stream trimmed behind every consumer group", func() bool {
+		n, err := rdb.XLen(ctx, c.prefix+bus.Topic).Result()
+		return err == nil && n == 1
+	})
+	if v := metric(t, p2, "iup_bus_stream_trimmed_total"); v == "" || v == "0" {
+		t.Errorf("p2 trimmed %q entries", v)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,17 +120,26 @@ func (r *Redis) LastForwarded(ctx context.Context) (eventstore.Position, bool, e
 }
 
 // Trim drops the stream's entries every consumer group is done with: XTRIM
-// MINID to the lowest, over all groups, of the oldest pending entry or (with
+// MINID to the lowest, over the groups, of the oldest pending entry or (with
 // nothing pending) the last delivered one. The last delivered entry stays,
-// so the forwarder can still read its checkpoint. It returns how many
+// so the forwarder can still read its checkpoint. With names, only those
+// groups count: a group no projection reads any more (a view renamed or
+// retired) must not hold the stream forever; a projection whose entries
+// were trimmed fills the gap from the event store. It returns how many
 // entries went.
-func (r *Redis) Trim(ctx context.Context) (int64, error) {
+func (r *Redis) Trim(ctx context.Context, names ...string) (int64, error) {
 	groups, err := r.client.XInfoGroups(ctx, r.stream).Result()
-	if err != nil || len(groups) == 0 {
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return 0, nil // nothing published yet
+		}
 		return 0, err
 	}
 	low := ""
 	for _, g := range groups {
+		if len(names) > 0 && !slices.Contains(names, g.Name) {
+			continue
+		}
 		bound := g.LastDeliveredID
 		if g.Pending > 0 {
 			p, err := r.client.XPending(ctx, r.stream, g.Name).Result()

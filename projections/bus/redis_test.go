@@ -159,3 +159,39 @@ func TestRedisTrimKeepsWhatAGroupStillNeeds(t *testing.T) {
 	}
 	cancel()
 }
+
+// A group no projection reads any more (a retired view) must not hold the
+// stream: with names, only the named groups count.
+func TestRedisTrimIgnoresGroupsNotNamed(t *testing.T) {
+	r := newRedisBus(t)
+	client := redistest.Client(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if n, err := r.Trim(ctx, "live"); err != nil || n != 0 {
+		t.Fatalf("trimming a stream not yet made: %d, %v", n, err)
+	}
+	publishAll(t, r, 1, 10)
+	retired, err := r.Subscribe(ctx, "retired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive(t, retired, 2)
+	live, err := r.Subscribe(ctx, "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive(t, live, 10)
+	time.Sleep(200 * time.Millisecond) // let the acks land
+	if _, err := r.Trim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := client.XLen(ctx, r.Stream()).Result(); n < 8 {
+		t.Fatalf("trimming over every group left %d entries: the retired group still needs 8", n)
+	}
+	if _, err := r.Trim(ctx, "live"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := client.XLen(ctx, r.Stream()).Result(); n != 1 {
+		t.Fatalf("trimming over the live group left %d entries, want the last one", n)
+	}
+}
