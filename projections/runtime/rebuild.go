@@ -182,7 +182,15 @@ type feed struct {
 // type, to every feed whose member still runs.
 func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []*feed) error {
 	after := eventstore.Start
+	// A rebuild of a municipality's log takes minutes: say how far it is.
+	start, read := time.Now(), 0
+	next := start.Add(rebuildProgressEvery)
 	for {
+		if now := time.Now(); now.After(next) {
+			next = now.Add(rebuildProgressEvery)
+			r.log.Info("rebuild progress", "events", read, "position", after.String(),
+				"rate_per_s", int(float64(read)/now.Sub(start).Seconds()), "views", len(feeds))
+		}
 		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.RebuildBatchSize)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -207,8 +215,12 @@ func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []*fe
 			}
 		}
 		after = page[len(page)-1].Position
+		read += len(page)
 	}
 }
+
+// rebuildProgressEvery is how often a rebuild's pass logs its progress.
+const rebuildProgressEvery = 10 * time.Second
 
 // finish applies what was appended during the pass, holding up the live
 // batches of this projection only, then switches the view to the fresh
