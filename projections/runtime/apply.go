@@ -105,7 +105,7 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 				return serr
 			}
 		}
-		err = p.rt.cfg.Views.Apply(ctx, ws.ns, from, to, changes, p.fence)
+		err = p.apply(ctx, ws, from, to, changes)
 		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
 			break
 		}
@@ -115,6 +115,33 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 	}
 	ws.overlay.Written()
 	ws.cache.commit(changes)
+	return nil
+}
+
+// apply writes changes to ws's namespace, moving its checkpoint from from
+// to to. A rebuild's namespace is served only after its switch, so its
+// batch may go in several writes, each within Config.RebuildApplyBytes, the
+// checkpoint staying at from until the last; a served namespace takes each
+// batch in one.
+func (p *projector) apply(ctx context.Context, ws *workspace, from, to eventstore.Position, changes []projections.Change) error {
+	if ws.cache == nil || len(changes) == 0 {
+		return p.rt.cfg.Views.Apply(ctx, ws.ns, from, to, changes, p.fence)
+	}
+	for len(changes) > 0 {
+		n, size := 0, 0
+		for n < len(changes) && (n == 0 || size+len(changes[n].Key)+len(changes[n].Value) <= p.rt.cfg.RebuildApplyBytes) {
+			size += len(changes[n].Key) + len(changes[n].Value)
+			n++
+		}
+		upTo := from
+		if n == len(changes) {
+			upTo = to
+		}
+		if err := p.rt.cfg.Views.Apply(ctx, ws.ns, from, upTo, changes[:n], p.fence); err != nil {
+			return err
+		}
+		changes = changes[n:]
+	}
 	return nil
 }
 

@@ -278,3 +278,40 @@ func TestRebuildRelaxesTheCollectorAndRestoresIt(t *testing.T) {
 	}
 	undo()
 }
+
+// A rebuild's batch larger than RebuildApplyBytes goes to the store in
+// several writes, the checkpoint moving with the last: the view is the
+// same, and the store took more writes than with no bound to speak of.
+func TestARebuildWritesLargeBatchesInParts(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	var applies [2]int64
+	for i, bound := range []int{1 << 30, 1} {
+		views := &countingApplies{Store: memstore.New()}
+		cfg := config(events, views, handBus{}, newRegistry(), relationsView)
+		cfg.RebuildApplyBytes = bound
+		rt, err := runtime.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rt.Rebuild(context.Background(), "relations"); err != nil {
+			t.Fatal(err)
+		}
+		sameDocuments(t, "relations", activeDocuments(t, views.Store, "relations"), cleanBuild(t, events, relationsView))
+		applies[i] = views.applies.Load()
+	}
+	if applies[1] <= applies[0] {
+		t.Fatalf("a bound of one byte took %d writes, no bound %d", applies[1], applies[0])
+	}
+}
+
+// countingApplies counts the writes to its store.
+type countingApplies struct {
+	*memstore.Store
+	applies atomic.Int64
+}
+
+func (c *countingApplies) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
+	c.applies.Add(1)
+	return c.Store.Apply(ctx, ns, from, to, changes, fence)
+}

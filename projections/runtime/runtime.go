@@ -60,7 +60,13 @@ type Config struct {
 	// nobody reads a namespace being built, and a document touched by many
 	// events of a batch is encoded and written once.
 	RebuildBatchSize int
-	Retry            Retry
+	// RebuildApplyBytes bounds one write of a rebuild's batch to the store,
+	// default 16 MiB. A lot of held renders of a municipality (whole school
+	// lists, mentor overviews) came to hundreds of megabytes: one Redis
+	// script that long timed out on the client and held up every other
+	// client of Redis, the leases' renewals too.
+	RebuildApplyBytes int
+	Retry             Retry
 	// LagInterval is how often the lag gauges are refreshed, default 1s.
 	LagInterval time.Duration
 	Clock       func() time.Time // stamps parked events, default time.Now
@@ -120,6 +126,9 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 500
+	}
+	if cfg.RebuildApplyBytes <= 0 {
+		cfg.RebuildApplyBytes = 16 << 20
 	}
 	if cfg.RebuildBatchSize <= 0 {
 		cfg.RebuildBatchSize = 5000
