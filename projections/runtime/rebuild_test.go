@@ -205,8 +205,16 @@ func TestARebuildPastItsCacheCapReadsTheStore(t *testing.T) {
 	events := openEvents(t)
 	newWriter(t, events, 15).append(300)
 	views := memstore.New()
+	rebuildRelations(t, events, views, func(cfg *runtime.Config) { cfg.RebuildCacheKeys = 3 })
+	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events, relationsView))
+}
+
+// rebuildRelations rebuilds the relations view into views, with set's
+// changes to the test configuration.
+func rebuildRelations(t *testing.T, events eventstore.Store, views projections.Store, set func(*runtime.Config)) {
+	t.Helper()
 	cfg := config(events, views, handBus{}, newRegistry(), relationsView)
-	cfg.RebuildCacheKeys = 3
+	set(&cfg)
 	rt, err := runtime.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +222,6 @@ func TestARebuildPastItsCacheCapReadsTheStore(t *testing.T) {
 	if err := rt.Rebuild(context.Background(), "relations"); err != nil {
 		t.Fatal(err)
 	}
-	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events, relationsView))
 }
 
 // Past its byte budget the rebuild's cache lets documents go and reads
@@ -225,15 +232,9 @@ func TestARebuildPastItsCacheBudgetReadsBackWhatItLetGo(t *testing.T) {
 	newWriter(t, events, 15).append(300)
 	for _, budget := range []int{1, 1 << 30} {
 		views := &countingGets{Store: memstore.New()}
-		cfg := config(events, views, handBus{}, newRegistry(), relationsView)
-		cfg.RebuildCacheBytes, cfg.RebuildBatchSize = budget, 1 // the overlay lets go of documents idle for 64 batches
-		rt, err := runtime.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rt.Rebuild(context.Background(), "relations"); err != nil {
-			t.Fatal(err)
-		}
+		rebuildRelations(t, events, views, func(cfg *runtime.Config) {
+			cfg.RebuildCacheBytes, cfg.RebuildBatchSize = budget, 1 // the overlay lets go of documents idle for 64 batches
+		})
 		sameDocuments(t, "relations", activeDocuments(t, views.Store, "relations"), cleanBuild(t, events, relationsView))
 		if got := views.gets.Load(); (budget == 1) != (got > 0) {
 			t.Fatalf("budget %d bytes: %d reads of the store", budget, got)
@@ -288,15 +289,7 @@ func TestARebuildWritesLargeBatchesInParts(t *testing.T) {
 	var applies [2]int64
 	for i, bound := range []int{1 << 30, 1} {
 		views := &countingApplies{Store: memstore.New()}
-		cfg := config(events, views, handBus{}, newRegistry(), relationsView)
-		cfg.RebuildApplyBytes = bound
-		rt, err := runtime.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rt.Rebuild(context.Background(), "relations"); err != nil {
-			t.Fatal(err)
-		}
+		rebuildRelations(t, events, views, func(cfg *runtime.Config) { cfg.RebuildApplyBytes = bound })
 		sameDocuments(t, "relations", activeDocuments(t, views.Store, "relations"), cleanBuild(t, events, relationsView))
 		applies[i] = views.applies.Load()
 	}
