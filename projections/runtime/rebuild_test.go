@@ -136,11 +136,15 @@ func TestLagCountsEventsAndSeconds(t *testing.T) {
 	if lag.Events != 5 || lag.Seconds != 50 {
 		t.Fatalf("lag %+v, want 5 events and 50 seconds", lag)
 	}
+	// The two gauges are set one after the other: wait for both.
+	gauges := func() (float64, float64) {
+		return metric(t, h.reg, "iup_projection_lag_events", "counter"), metric(t, h.reg, "iup_projection_lag_seconds", "counter")
+	}
 	deadline := time.Now().Add(5 * time.Second)
-	for metric(t, h.reg, "iup_projection_lag_events", "counter") != 5 && time.Now().Before(deadline) {
+	for e, s := gauges(); (e != 5 || s != 50) && time.Now().Before(deadline); e, s = gauges() {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if e, s := metric(t, h.reg, "iup_projection_lag_events", "counter"), metric(t, h.reg, "iup_projection_lag_seconds", "counter"); e != 5 || s != 50 {
+	if e, s := gauges(); e != 5 || s != 50 {
 		t.Fatalf("gauges: %v events, %v seconds", e, s)
 	}
 	views.stall.Store(false)
