@@ -113,16 +113,6 @@ func (r *Runtime) runPass(members []*member) {
 			feeds = append(feeds, &feed{m: m, b: b, ch: make(chan []entry, 2)})
 		}
 	}
-	// Reading stops when the last member does.
-	readCtx, stopReading := context.WithCancel(context.Background())
-	defer stopReading()
-	var running sync.WaitGroup
-	running.Add(len(members))
-	for _, m := range members {
-		context.AfterFunc(m.ctx, running.Done)
-	}
-	go func() { running.Wait(); stopReading() }()
-
 	var wg sync.WaitGroup
 	for _, f := range feeds {
 		wg.Add(1)
@@ -146,7 +136,7 @@ func (r *Runtime) runPass(members []*member) {
 			}
 		}()
 	}
-	readErr := r.feed(readCtx, handled, feeds)
+	readErr := r.feed(handled, feeds)
 	for _, f := range feeds {
 		close(f.ch)
 	}
@@ -179,8 +169,12 @@ type feed struct {
 }
 
 // feed sends the log's pages, each event decoded when a build reads its
-// type, to every feed whose member still runs.
-func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []*feed) error {
+// type, to every feed whose member still runs; it stops when none does
+// (each member then says why it stopped). Reading is no one member's, so
+// no member's context ends it: at most the page being read is wasted.
+func (r *Runtime) feed(handled map[string]bool, feeds []*feed) error {
+	ctx := context.Background()
+	running := func(f *feed) bool { return f.m.ctx.Err() == nil }
 	after := eventstore.Start
 	// A rebuild of a municipality's log takes minutes: say how far it is.
 	start, read := time.Now(), 0
@@ -191,11 +185,11 @@ func (r *Runtime) feed(ctx context.Context, handled map[string]bool, feeds []*fe
 			r.log.Info("rebuild progress", "events", read, "position", after.String(),
 				"rate_per_s", int(float64(read)/now.Sub(start).Seconds()), "views", len(feeds))
 		}
+		if !slices.ContainsFunc(feeds, running) {
+			return nil
+		}
 		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.RebuildBatchSize)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil // every member stopped: each says why
-			}
 			return fmt.Errorf("read log: %w", err)
 		}
 		if len(page) == 0 {
