@@ -19,6 +19,7 @@ type Overlay struct {
 	dirty   []string // keys with unwritten changes, in first-touched order
 	journal map[string]*doc
 	inEvent bool
+	mark    int             // len(dirty) at Begin
 	renders []deferred      // renders asked for by Defer, in first-asked order
 	pending map[string]bool // keys of the renders not yet run
 	// MaxClean bounds how many clean (written) documents stay cached.
@@ -39,6 +40,42 @@ type Overlay struct {
 	// bytes.
 	HoldRenders bool
 	batch       uint64 // batches written so far
+	// local and many, when set (SetFetch), let RenderPending read what a
+	// lot of renders needs in a few calls to the store, not one a document.
+	local func(key string) ([]byte, bool)
+	many  func(keys []string) ([][]byte, error)
+	probe *probe // while a lot's renders are probed
+}
+
+// probe notes the keys a lot's renders asked for that only the store can
+// answer, and whether the render running now asked for one.
+type probe struct {
+	missed  []string
+	seen    map[string]bool
+	tainted bool
+}
+
+// probeRounds bounds how often a lot's renders are probed: a render whose
+// reads depend on what it read (a student's facts naming their courses)
+// learns one level of keys a round. Those still missing after are read
+// one at a time.
+const probeRounds = 4
+
+// fetchKeys is the most keys asked of the store in one call.
+const fetchKeys = 1000
+
+// SetFetch lets RenderPending read the documents its renders need in few
+// calls: local answers a key from memory (false: only the store can), many
+// reads keys from the store in one call. A lot's renders first run
+// probing: a key only the store has reads as absent and is noted, and the
+// render's writes are rolled back; the noted keys are then read together
+// and those renders run again. Renders are functions of the documents they
+// read, so a render that read nothing missing wrote what it would have,
+// and a rolled-back one runs again on the same documents. A rebuild's held
+// renders read each student's facts once at its end; one round trip each
+// was most of the time of a municipality's renders.
+func (o *Overlay) SetFetch(local func(key string) ([]byte, bool), many func(keys []string) ([][]byte, error)) {
+	o.local, o.many = local, many
 }
 
 // doc is one cached document: its bytes, its decoded object, or both.
@@ -74,6 +111,7 @@ func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
 // Begin starts journaling one event's writes.
 func (o *Overlay) Begin() {
 	o.inEvent = true
+	o.mark = len(o.dirty)
 	if o.journal == nil {
 		o.journal = map[string]*doc{}
 	}
@@ -92,6 +130,9 @@ func (o *Overlay) Rollback() {
 			o.entries[k] = prev
 		}
 	}
+	// The keys the event made dirty are at the end, and clean again (a
+	// later write lists them again).
+	o.dirty = o.dirty[:o.mark]
 	o.inEvent = false
 	clear(o.journal)
 }
@@ -135,6 +176,19 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 		}
 		return d.raw, nil
 	}
+	if o.probe != nil {
+		b, ok := o.local(key)
+		if !ok {
+			o.probe.tainted = true
+			if !o.probe.seen[key] {
+				o.probe.seen[key] = true
+				o.probe.missed = append(o.probe.missed, key)
+			}
+			return nil, nil // not cached: the store may have it
+		}
+		o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
+		return b, nil
+	}
 	b, err := o.base(key)
 	if err != nil {
 		return nil, err
@@ -161,7 +215,9 @@ func (o *Overlay) getObject(key string, v any) (bool, error) {
 		if _, err := o.Get(key); err != nil {
 			return false, err
 		}
-		d = o.entries[key]
+		if d = o.entries[key]; d == nil {
+			return false, nil // a probe's miss
+		}
 	}
 	d.used = o.batch
 	if d.deleted {
@@ -210,19 +266,93 @@ func (o *Overlay) Pending() int { return len(o.renders) }
 // rolled back only renders what the facts already say. After a failed
 // render none stays pending: the batch fails and its overlay is dropped.
 func (o *Overlay) RenderPending(max int) error {
-	i := 0
-	for ; i < len(o.renders) && (max <= 0 || i < max); i++ {
-		if err := o.renders[i].render(o); err != nil {
-			key := o.renders[i].key
+	done := 0
+	for done < len(o.renders) && (max <= 0 || done < max) {
+		end := len(o.renders) // renders they ask for join at the end
+		if max > 0 {
+			end = min(end, max)
+		}
+		if err := o.renderLot(o.renders[done:end]); err != nil {
 			clear(o.pending)
 			o.renders = o.renders[:0]
-			return fmt.Errorf("render %s: %w", key, err)
+			return err
 		}
+		done = end
 	}
-	for _, d := range o.renders[:i] {
+	for _, d := range o.renders[:done] {
 		delete(o.pending, d.key)
 	}
-	o.renders = append(o.renders[:0], o.renders[i:]...)
+	o.renders = append(o.renders[:0], o.renders[done:]...)
+	return nil
+}
+
+// renderLot runs renders, probing first when SetFetch was called.
+func (o *Overlay) renderLot(lot []deferred) error {
+	done := make([]bool, len(lot))
+	if o.many != nil {
+		for range probeRounds {
+			missed, err := o.probeLot(lot, done)
+			if err != nil || len(missed) == 0 {
+				return err
+			}
+			if err := o.fetch(missed); err != nil {
+				return err
+			}
+		}
+	}
+	for i, d := range lot {
+		if done[i] {
+			continue
+		}
+		if err := d.render(o); err != nil {
+			return fmt.Errorf("render %s: %w", d.key, err)
+		}
+	}
+	return nil
+}
+
+// probeLot runs the renders not yet done, each journaled: one that asked
+// for a key only the store has is rolled back and left for later. It
+// returns the keys they missed.
+func (o *Overlay) probeLot(lot []deferred, done []bool) ([]string, error) {
+	o.probe = &probe{seen: map[string]bool{}}
+	defer func() { o.probe = nil }()
+	for i, d := range lot {
+		if done[i] {
+			continue
+		}
+		o.probe.tainted = false
+		o.Begin()
+		err := d.render(o)
+		if o.probe.tainted {
+			o.Rollback() // it ran on a document read as absent
+			continue
+		}
+		if err != nil {
+			o.Rollback()
+			return nil, fmt.Errorf("render %s: %w", d.key, err)
+		}
+		o.Commit()
+		done[i] = true
+	}
+	return o.probe.missed, nil
+}
+
+// fetch reads keys from the store, fetchKeys a call, and caches them.
+func (o *Overlay) fetch(keys []string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), fetchKeys)
+		vals, err := o.many(keys[:n])
+		if err != nil {
+			return err
+		}
+		for i, k := range keys[:n] {
+			if _, ok := o.entries[k]; !ok { // a render may have written it since
+				o.entries[k] = &doc{raw: vals[i], deleted: vals[i] == nil, used: o.batch}
+			}
+		}
+		keys = keys[n:]
+	}
 	return nil
 }
 

@@ -1,6 +1,10 @@
 package runtime
 
-import "github.com/iup-platform/iup/projections"
+import (
+	"slices"
+
+	"github.com/iup-platform/iup/projections"
+)
 
 // docCache holds the documents a rebuild has committed to its fresh
 // namespace, so the overlay reads them from memory. It knows every key the
@@ -20,6 +24,11 @@ type docCache struct {
 	maxBytes int
 	maxKeys  int
 	off      bool
+	commits  uint32 // commits so far: a document's age
+	// keysOnly records keys without their documents: a rebuild's held
+	// renders write served documents no fold reads, and kept, they pushed
+	// out the facts the renders after them read.
+	keysOnly bool
 }
 
 // cachedDoc is what the cache knows of a key: its document (nil: deleted),
@@ -27,6 +36,7 @@ type docCache struct {
 type cachedDoc struct {
 	value   []byte
 	dropped bool
+	at      uint32 // the commit that wrote it
 }
 
 func newDocCache(maxKeys, maxBytes int) *docCache {
@@ -50,9 +60,15 @@ func (c *docCache) commit(changes []projections.Change) {
 	if c == nil || c.off {
 		return
 	}
+	c.commits++
 	for _, ch := range changes {
-		c.bytes += len(ch.Value) - len(c.docs[ch.Key].value)
-		c.docs[ch.Key] = cachedDoc{value: ch.Value}
+		c.bytes -= len(c.docs[ch.Key].value)
+		if c.keysOnly && ch.Value != nil {
+			c.docs[ch.Key] = cachedDoc{dropped: true}
+			continue
+		}
+		c.bytes += len(ch.Value)
+		c.docs[ch.Key] = cachedDoc{value: ch.Value, at: c.commits}
 	}
 	if len(c.docs) > c.maxKeys {
 		c.off, c.docs = true, nil
@@ -63,15 +79,36 @@ func (c *docCache) commit(changes []projections.Change) {
 	}
 }
 
-// drop lets documents go, in no particular order, until at most keep bytes
-// are held: the overlay keeps the ones in use decoded, and going down to
-// below the budget makes this pass over the keys run once per many batches.
+// drop lets the documents written longest ago go until at most keep bytes
+// are held: a student's facts are written again and again, a full page of
+// an audit trail never. It used to let them go in no particular order, so
+// the facts went as often as the pages. Going down to below the budget
+// makes this pass over the keys run once per many commits.
 func (c *docCache) drop(keep int) {
-	for k, d := range c.docs {
-		if c.bytes <= keep {
-			return
-		}
+	type aged struct {
+		at   uint32
+		size int
+	}
+	held := make([]aged, 0, len(c.docs))
+	for _, d := range c.docs {
 		if d.value != nil {
+			held = append(held, aged{d.at, len(d.value)})
+		}
+	}
+	slices.SortFunc(held, func(a, b aged) int { return int(b.at) - int(a.at) }) // newest first
+	cut, sum := uint32(0), 0
+	for _, h := range held {
+		if sum+h.size > keep {
+			cut = h.at // this commit's and older ones go
+			break
+		}
+		sum += h.size
+	}
+	if cut == 0 {
+		return
+	}
+	for k, d := range c.docs {
+		if d.value != nil && d.at <= cut {
 			c.bytes -= len(d.value)
 			c.docs[k] = cachedDoc{dropped: true}
 		}

@@ -238,8 +238,8 @@ func (r *Runtime) finish(ctx context.Context, b *build) error {
 	}
 	p.switchTo(ns, cp, at)
 	// The live projector goes on with the documents the rebuild holds
-	// decoded; the cache of its writes only duplicates the store now.
-	b.ws.cache = nil
+	// decoded.
+	b.ws.serve()
 	p.live = b.ws
 	if old != "" && old != ns {
 		if err := r.cfg.Views.Drop(ctx, old); err != nil {

@@ -250,10 +250,12 @@ func TestARebuildPastItsCacheBudgetReadsBackWhatItLetGo(t *testing.T) {
 type countingGets struct {
 	*memstore.Store
 	gets atomic.Int64
+	keys atomic.Int64
 }
 
 func (c *countingGets) Get(ctx context.Context, ns projections.Namespace, keys ...string) ([][]byte, error) {
 	c.gets.Add(1)
+	c.keys.Add(int64(len(keys)))
 	return c.Store.Get(ctx, ns, keys...)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/memstore"
 	"github.com/iup-platform/iup/projections/runtime"
 	"github.com/iup-platform/iup/projections/views"
@@ -20,9 +21,15 @@ var smallSample = sample.Config{Schools: 1, ClassesPerGrade: 1, StudentsPerClass
 // documents.
 func buildAll(t testing.TB, log *sampleLog, batch int) map[string]map[string]string {
 	t.Helper()
-	store := memstore.New()
+	return buildAllIn(t, log, batch, memstore.New(), func(*runtime.Config) {})
+}
+
+// buildAllIn is buildAll into store, with set's changes to the configuration.
+func buildAllIn(t testing.TB, log *sampleLog, batch int, store projections.Store, set func(*runtime.Config)) map[string]map[string]string {
+	t.Helper()
 	cfg := config(log.events, store, handBus{}, newRegistry(), views.All()...)
 	cfg.Codec, cfg.BatchSize, cfg.RebuildBatchSize = log.codec, batch, batch
+	set(&cfg)
 	rt, err := runtime.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +61,25 @@ func TestEveryViewIsTheSameWhateverTheBatchSize(t *testing.T) {
 		}
 	}
 	t.Logf("%d events, %d views", log.n, len(want))
+}
+
+// A rebuild whose cache lets every document go reads back what its held
+// renders need, several keys a call (the overlay probes a lot of renders,
+// then reads what they missed together), and writes the same bytes.
+func TestARebuildThatReadsItsFactsBackWritesTheSame(t *testing.T) {
+	log := openSample(t, smallSample)
+	log.mustWrite(t, -1)
+	want := buildAll(t, log, 500)
+	store := &countingGets{Store: memstore.New()}
+	got := buildAllIn(t, log, 5, store, func(cfg *runtime.Config) { cfg.RebuildCacheBytes = 1 }) // the overlay lets go of documents idle for 64 batches
+	for _, p := range views.All() {
+		sameDocuments(t, p.Name+" (cache of 1 byte)", got[p.Name], want[p.Name])
+	}
+	calls, keys := store.gets.Load(), store.keys.Load()
+	if calls == 0 || keys < 4*calls {
+		t.Fatalf("%d reads of the store for %d keys; want several keys a read", calls, keys)
+	}
+	t.Logf("%d reads of the store for %d keys", calls, keys)
 }
 
 // A rebuild of every view together equals each view rebuilt alone.

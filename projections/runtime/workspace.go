@@ -32,6 +32,17 @@ func newWorkspace(views projections.Store, ns projections.Namespace, cache *docC
 func (w *workspace) reset() {
 	w.overlay = projections.NewOverlay(w.read)
 	w.overlay.HoldRenders = w.hold
+	if w.cache != nil { // a rebuild: its renders read many facts back
+		w.overlay.SetFetch(w.cache.get, w.readMany)
+	}
+}
+
+// serve makes a rebuild's workspace the live one: the cache of its writes
+// would only duplicate the store now, and a live batch renders a few
+// documents, read as they come.
+func (w *workspace) serve() {
+	w.cache = nil
+	w.overlay.SetFetch(nil, nil)
 }
 
 // holdRenders sets whether the overlay holds deferred renders across
@@ -50,6 +61,10 @@ func (w *workspace) read(key string) ([]byte, error) {
 		return nil, err
 	}
 	return vals[0], nil
+}
+
+func (w *workspace) readMany(keys []string) ([][]byte, error) {
+	return w.views.Get(w.ctx, w.ns, keys...)
 }
 
 // entry is one event of the log with its decoding, done once and shared by
