@@ -39,6 +39,11 @@ type Overlay struct {
 	// functions of the facts, so rendering once at the end gives the same
 	// bytes.
 	HoldRenders bool
+	// DropWritten makes Written let the documents it marks go instead of
+	// keeping them: a rebuild's held renders write served documents that
+	// nothing reads before the switch, and kept, a municipality's lots of
+	// them (decoded and encoded) took gigabytes.
+	DropWritten bool
 	batch       uint64 // batches written so far
 	// local and many, when set (SetFetch), let RenderPending read what a
 	// lot of renders needs in a few calls to the store, not one a document.
@@ -397,6 +402,10 @@ func (o *Overlay) Changes() ([]Change, error) {
 func (o *Overlay) Written() {
 	for _, k := range o.dirty {
 		if d := o.entries[k]; d != nil {
+			if o.DropWritten {
+				delete(o.entries, k)
+				continue
+			}
 			// Its bytes are the store's now; the previous ones may go.
 			d.dirty, d.stored, d.known = false, nil, false
 		}

@@ -83,3 +83,35 @@ func hotAndNew(t *testing.T, o *Overlay, store map[string][]byte, hot, key strin
 	}
 	o.Written()
 }
+
+// With DropWritten the documents a batch wrote are let go once written,
+// and read back from the store if asked for again; the others stay.
+func TestTheOverlayLetsWrittenDocumentsGoWhenAsked(t *testing.T) {
+	store := map[string][]byte{"facts": []byte(`1`)}
+	reads := map[string]int{}
+	o := NewOverlay(func(k string) ([]byte, error) { reads[k]++; return store[k], nil })
+	o.DropWritten = true
+	var n int
+	if _, err := GetJSON(o, "facts", &n); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutJSON(o, "overview", n+1); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := o.Changes()
+	if err != nil || len(ch) != 1 || ch[0].Key != "overview" {
+		t.Fatalf("changes %v, %v", ch, err)
+	}
+	store["overview"] = ch[0].Value
+	o.Written()
+	if _, kept := o.entries["overview"]; kept {
+		t.Fatal("the written document is still held")
+	}
+	if _, kept := o.entries["facts"]; !kept {
+		t.Fatal("the document read, not written, was let go")
+	}
+	var got int
+	if ok, err := GetJSON(o, "overview", &got); err != nil || !ok || got != 2 || reads["overview"] != 1 {
+		t.Fatalf("the overview read back as %d (%v, %v) after %d store reads", got, ok, err, reads["overview"])
+	}
+}
