@@ -95,6 +95,12 @@ func renderAll(t *testing.T, s *fetchStore, students int, fetch bool, fail map[i
 			t.Fatal(err)
 		}
 	}
+	return renderedChanges(t, o)
+}
+
+// renderedChanges runs every pending render and returns what o would write.
+func renderedChanges(t *testing.T, o *Overlay) []Change {
+	t.Helper()
 	if err := o.RenderPending(0); err != nil {
 		t.Fatal(err)
 	}
@@ -177,13 +183,7 @@ func TestRendersDeeperThanTheProbingRoundsFinish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := o.RenderPending(0); err != nil {
-		t.Fatal(err)
-	}
-	ch, err := o.Changes()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := renderedChanges(t, o)
 	if len(ch) != 1 || string(ch[0].Value) != strconv.Itoa(depth+1) {
 		t.Fatalf("changes %v, want chain=%d", ch, depth+1)
 	}

@@ -191,15 +191,20 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 			}
 			return nil, nil // not cached: the store may have it
 		}
-		o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
+		o.keepRead(key, b)
 		return b, nil
 	}
 	b, err := o.base(key)
 	if err != nil {
 		return nil, err
 	}
-	o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
+	o.keepRead(key, b)
 	return b, nil
+}
+
+// keepRead caches what the store holds at key (nil: nothing).
+func (o *Overlay) keepRead(key string, b []byte) {
+	o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
 }
 
 // Put implements Tx.
@@ -353,7 +358,7 @@ func (o *Overlay) fetch(keys []string) error {
 		}
 		for i, k := range keys[:n] {
 			if _, ok := o.entries[k]; !ok { // a render may have written it since
-				o.entries[k] = &doc{raw: vals[i], deleted: vals[i] == nil, used: o.batch}
+				o.keepRead(k, vals[i])
 			}
 		}
 		keys = keys[n:]

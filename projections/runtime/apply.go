@@ -151,18 +151,8 @@ func (p *projector) apply(ctx context.Context, ws *workspace, from, to eventstor
 func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore.Position) error {
 	ws.ctx = ctx
 	defer func() { ws.ctx = context.Background() }()
-	// What the renders write is served, not read again before the switch:
-	// neither the overlay nor the cache keeps it.
-	ws.overlay.DropWritten = true
-	if ws.cache != nil {
-		ws.cache.keysOnly = true
-	}
-	defer func() {
-		ws.overlay.DropWritten = false
-		if ws.cache != nil {
-			ws.cache.keysOnly = false
-		}
-	}()
+	ws.writingRenders(true)
+	defer ws.writingRenders(false)
 	for ws.overlay.Pending() > 0 {
 		if err := ws.overlay.RenderPending(p.rt.cfg.RebuildBatchSize); err != nil {
 			ws.reset()

@@ -52,11 +52,21 @@ func (w *workspace) holdRenders(on bool) {
 	w.overlay.HoldRenders = on
 }
 
+// writingRenders says whether the held renders are being written: what
+// they write is served, not read again before the switch, so neither the
+// overlay nor the cache keeps it.
+func (w *workspace) writingRenders(on bool) {
+	w.overlay.DropWritten = on
+	if w.cache != nil {
+		w.cache.keysOnly = on
+	}
+}
+
 func (w *workspace) read(key string) ([]byte, error) {
 	if v, ok := w.cache.get(key); ok {
 		return v, nil
 	}
-	vals, err := w.views.Get(w.ctx, w.ns, key)
+	vals, err := w.readMany([]string{key})
 	if err != nil {
 		return nil, err
 	}
