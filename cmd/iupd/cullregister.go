@@ -68,6 +68,17 @@ func (r *registeringKeys) Create(ctx context.Context, tenant, subject string, wr
 	return k, sqlite.MarkUnavailable(err)
 }
 
+// DestroyedSince implements shred.DestructionLog when the wrapped store
+// keeps one.
+func (r *registeringKeys) DestroyedSince(ctx context.Context, mark int64) ([]shred.Subject, int64, error) {
+	log, ok := r.KeyStore.(shred.DestructionLog)
+	if !ok {
+		return nil, 0, shred.ErrNoDestructionLog
+	}
+	subjects, next, err := log.DestroyedSince(ctx, mark)
+	return subjects, next, sqlite.MarkUnavailable(err)
+}
+
 func (r *registeringKeys) append(e cullEntry) error {
 	line, err := json.Marshal(e)
 	if err != nil {

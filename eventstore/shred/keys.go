@@ -50,6 +50,26 @@ type KeyStore interface {
 	Destroy(ctx context.Context, tenant, subject, rule string, at time.Time) error
 }
 
+// DestructionLog is a key store that records its destructions in order. A
+// keyring over one learns of keys destroyed by other processes with one
+// read every ForgetWithin instead of loading each cached key again when it
+// expires: at a municipality's size that was a query, an unwrap and a
+// cipher per student a minute.
+type DestructionLog interface {
+	// DestroyedSince returns the subjects whose keys were destroyed after
+	// mark, oldest first, and the mark to ask from next. A negative mark
+	// returns no subjects and the mark of the latest destruction.
+	DestroyedSince(ctx context.Context, mark int64) ([]Subject, int64, error)
+}
+
+// Subject names one data key.
+type Subject struct{ Tenant, Subject string }
+
+// ErrNoDestructionLog is what a wrapping key store's DestroyedSince returns
+// when the store it wraps keeps none: the keyring then reloads each key
+// when it expires.
+var ErrNoDestructionLog = errors.New("shred: the key store keeps no log of destructions")
+
 // aesGCM wraps with AES-256-GCM, nonce prepended.
 type aesGCM struct{ aead cipher.AEAD }
 
@@ -156,6 +176,19 @@ type Keyring struct {
 	// epoch moves after every destruction or forgetting: content decoded
 	// before it may since have become culled.
 	epoch atomic.Uint64
+
+	// With a DestructionLog, cached keys do not expire one by one: all of
+	// them are good until fresh, and the first use after it reads the
+	// destructions since mark and forgets those keys. marked says mark was
+	// read, which happens before the first key is loaded, so no
+	// destruction after a load is missed.
+	log      DestructionLog
+	unlogged atomic.Bool // the store turned out to keep no log
+	sweep    sync.Mutex  // one reader of the log at a time
+	fresh    time.Time   // under mu
+	reads    uint64      // reads of the log so far, under mu
+	mark     int64       // under sweep
+	marked   bool        // under sweep
 }
 
 // Epoch counts the keys destroyed or forgotten so far; content decoded in
@@ -176,7 +209,9 @@ func NewKeyring(master MasterKey, store KeyStore) *Keyring {
 	if master == nil || store == nil {
 		panic("shred: NewKeyring needs a master key and a key store")
 	}
-	return &Keyring{master: master, store: store, ttl: time.Minute, now: time.Now, cache: map[string]cachedKey{}}
+	k := &Keyring{master: master, store: store, ttl: time.Minute, now: time.Now, cache: map[string]cachedKey{}}
+	k.log, _ = store.(DestructionLog)
+	return k
 }
 
 func keyAAD(tenant, subject string) []byte {
@@ -187,12 +222,36 @@ func keyAAD(tenant, subject string) []byte {
 // create is set and none exists.
 func (k *Keyring) cipherFor(ctx context.Context, tenant, subject string, create bool) (aesGCM, error) {
 	id := tenant + "\x00" + subject
-	k.mu.Lock()
-	c, ok := k.cache[id]
-	k.mu.Unlock()
-	if ok && k.now().Before(c.expires) {
-		return c.gcm, nil
+	if k.logged() {
+		k.mu.Lock()
+		c, ok := k.cache[id]
+		valid := k.now().Before(k.fresh)
+		k.mu.Unlock()
+		if ok && valid {
+			return c.gcm, nil
+		}
+		if err := k.forgetDestroyed(ctx); err != nil {
+			return aesGCM{}, err
+		}
+		if k.logged() {
+			k.mu.Lock()
+			c, ok = k.cache[id]
+			k.mu.Unlock()
+			if ok {
+				return c.gcm, nil
+			}
+		}
+	} else {
+		k.mu.Lock()
+		c, ok := k.cache[id]
+		k.mu.Unlock()
+		if ok && k.now().Before(c.expires) {
+			return c.gcm, nil
+		}
 	}
+	k.mu.Lock()
+	reads := k.reads
+	k.mu.Unlock()
 	wrapped, err := k.store.Load(ctx, tenant, subject)
 	if errors.Is(err, ErrNoKey) && create {
 		dk := make([]byte, 32)
@@ -219,9 +278,57 @@ func (k *Keyring) cipherFor(ctx context.Context, tenant, subject string, create 
 		return aesGCM{}, err
 	}
 	k.mu.Lock()
-	k.cache[id] = cachedKey{gcm: g, expires: k.now().Add(k.ttl)}
+	// A read of the log between the load and now may have forgotten this
+	// key's destruction before it was cached: then it serves this use only.
+	if !k.logged() || k.reads == reads {
+		k.cache[id] = cachedKey{gcm: g, expires: k.now().Add(k.ttl)}
+	}
 	k.mu.Unlock()
 	return g, nil
+}
+
+// logged says whether the keyring learns of destructions from a log.
+func (k *Keyring) logged() bool { return k.log != nil && !k.unlogged.Load() }
+
+// forgetDestroyed reads the destructions since the last read, unless another
+// caller just did, forgets their keys and makes the cache fresh for
+// ForgetWithin from the moment of the read. The first read only learns the
+// latest mark: the cache is empty then. A store that turns out to keep no
+// log switches the keyring to reloading each key when it expires.
+func (k *Keyring) forgetDestroyed(ctx context.Context) error {
+	k.sweep.Lock()
+	defer k.sweep.Unlock()
+	start := k.now()
+	k.mu.Lock()
+	done := start.Before(k.fresh)
+	k.mu.Unlock()
+	if done || !k.logged() {
+		return nil
+	}
+	mark := int64(-1)
+	if k.marked {
+		mark = k.mark
+	}
+	gone, next, err := k.log.DestroyedSince(ctx, mark)
+	if errors.Is(err, ErrNoDestructionLog) {
+		k.unlogged.Store(true) // the keys cached since have their own expiry
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read key destructions: %w", err)
+	}
+	k.mu.Lock()
+	for _, s := range gone {
+		delete(k.cache, s.Tenant+"\x00"+s.Subject)
+	}
+	k.fresh = start.Add(k.ttl)
+	k.reads++
+	k.mu.Unlock()
+	if len(gone) > 0 {
+		k.epoch.Add(1)
+	}
+	k.mark, k.marked = next, true
+	return nil
 }
 
 // Forget drops cached keys of the subjects, so the next use asks the key

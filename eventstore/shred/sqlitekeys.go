@@ -41,11 +41,56 @@ func OpenSQLiteKeyStore(path string) (*SQLiteKeyStore, error) {
 		destroyed_rule TEXT,
 		PRIMARY KEY (tenant, subject)
 	) WITHOUT ROWID`)
+	if err == nil {
+		// Every destruction, in order, so keyrings of other processes learn
+		// of them in one read (DestroyedSince). Triggers, not Destroy, write
+		// it: a key file shared with an older binary still records its
+		// destructions.
+		_, err = db.Exec(`CREATE TABLE IF NOT EXISTS destructions (
+			seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			tenant TEXT NOT NULL,
+			subject TEXT NOT NULL
+		);
+		CREATE TRIGGER IF NOT EXISTS data_key_destroyed AFTER UPDATE OF wrapped ON data_keys
+			WHEN OLD.wrapped IS NOT NULL AND NEW.wrapped IS NULL
+			BEGIN INSERT INTO destructions (tenant, subject) VALUES (NEW.tenant, NEW.subject); END;
+		CREATE TRIGGER IF NOT EXISTS data_key_tombstoned AFTER INSERT ON data_keys
+			WHEN NEW.wrapped IS NULL
+			BEGIN INSERT INTO destructions (tenant, subject) VALUES (NEW.tenant, NEW.subject); END;`)
+	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("key store schema: %w", err)
 	}
 	return &SQLiteKeyStore{db: db}, nil
+}
+
+// DestroyedSince implements DestructionLog.
+func (s *SQLiteKeyStore) DestroyedSince(ctx context.Context, mark int64) ([]Subject, int64, error) {
+	if mark < 0 {
+		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM destructions`).Scan(&mark)
+		if err != nil {
+			return nil, 0, fmt.Errorf("key destructions: %w", err)
+		}
+		return nil, mark, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, tenant, subject FROM destructions WHERE seq > ? ORDER BY seq`, mark)
+	if err != nil {
+		return nil, 0, fmt.Errorf("key destructions: %w", err)
+	}
+	defer rows.Close()
+	var out []Subject
+	for rows.Next() {
+		var sub Subject
+		if err := rows.Scan(&mark, &sub.Tenant, &sub.Subject); err != nil {
+			return nil, 0, fmt.Errorf("key destructions: %w", err)
+		}
+		out = append(out, sub)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("key destructions: %w", err)
+	}
+	return out, mark, nil
 }
 
 // Close closes the file.
