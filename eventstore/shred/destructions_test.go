@@ -190,3 +190,42 @@ func TestAKeyLoadedAcrossAReadOfTheLogIsNotKept(t *testing.T) {
 		t.Fatalf("a key destroyed during its load stayed cached: %v", err)
 	}
 }
+
+// BenchmarkKeysAfterTheirMinute is what a keyring pays, per key, to use
+// 1,000 cached keys once their minute is up: with the store's log of
+// destructions (one read of it in all) and without (a load, an unwrap and
+// a cipher each).
+func BenchmarkKeysAfterTheirMinute(b *testing.B) {
+	for _, logged := range []bool{true, false} {
+		b.Run(fmt.Sprintf("log=%v", logged), func(b *testing.B) {
+			s := newSetup(b)
+			var store KeyStore = s.store
+			if !logged {
+				store = unlogged{s.store}
+			}
+			mk, err := OpenFileMasterKey(filepath.Join(s.dir, "master.key"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			k := NewKeyring(mk, store)
+			now := time.Now()
+			k.now = func() time.Time { return now }
+			subjects := make([]string, 1000)
+			for i := range subjects {
+				subjects[i] = fmt.Sprintf("stu-%d", i)
+				if _, err := k.cipherFor(ctx, "t1", subjects[i], true); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				if i%len(subjects) == 0 {
+					now = now.Add(k.ForgetWithin()) // every key's minute is up
+				}
+				if _, err := k.cipherFor(ctx, "t1", subjects[i%len(subjects)], false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
