@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -355,12 +356,12 @@ func (a *API) trail(ctx context.Context, q *query, kind, id string) (any, error)
 	if err := q.waitFor(ctx, audit.Projection.Name); err != nil {
 		return nil, err
 	}
-	read := func(key string) ([]byte, error) {
-		docs, err := a.views.Get(ctx, audit.Projection.Name, key)
-		if err != nil || len(docs) == 0 {
-			return nil, err
+	read := func(keys ...string) ([][]byte, error) {
+		docs, err := a.views.Get(ctx, audit.Projection.Name, keys...)
+		if err == nil && len(docs) != len(keys) {
+			err = fmt.Errorf("audit: %d documents read for %d keys", len(docs), len(keys))
 		}
-		return docs[0], nil
+		return docs, err
 	}
 	entries, next, err := audit.Page(read, q.Tenant(), kind, id, q.r.URL.Query().Get("cursor"), limit)
 	if err != nil {

@@ -123,10 +123,7 @@ func TestEventsReachTheViewsAndOperatorsCanRebuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(k string) ([]byte, error) {
-		v, err := rd.Get(ctx, k)
-		return v[0], err
-	}
+	read := func(keys ...string) ([][]byte, error) { return rd.Get(ctx, keys...) }
 	entries, _, err := audit.Page(read, "kommun", audit.KindStudent, "s1", "", 10)
 	if err != nil || len(entries) != 1 || entries[0].After == nil || entries[0].After.Text != secret || entries[0].ActorID != "t1" {
 		t.Fatalf("student trail = %+v, %v", entries, err)
@@ -146,13 +143,12 @@ func TestEventsReachTheViewsAndOperatorsCanRebuild(t *testing.T) {
 		t.Fatalf("rebuild: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	again, _, err := audit.Page(func(k string) ([]byte, error) {
+	again, _, err := audit.Page(func(keys ...string) ([][]byte, error) {
 		rd, err := m.read.runtime.Reader(ctx, audit.Projection.Name)
 		if err != nil {
 			return nil, err
 		}
-		v, err := rd.Get(ctx, k)
-		return v[0], err
+		return rd.Get(ctx, keys...)
 	}, "kommun", audit.KindStudent, "s1", "", 10)
 	if err != nil || len(again) != 1 || again[0].After.Text != secret {
 		t.Fatalf("after the rebuild: %+v, %v", again, err)

@@ -239,12 +239,13 @@ func stringsIn(v any) []string {
 }
 
 // reader serves a view's documents to Page.
-func reader(v map[string]json.RawMessage) func(string) ([]byte, error) {
-	return func(k string) ([]byte, error) {
-		if b, ok := v[k]; ok {
-			return b, nil
+func reader(v map[string]json.RawMessage) func(...string) ([][]byte, error) {
+	return func(keys ...string) ([][]byte, error) {
+		out := make([][]byte, len(keys))
+		for i, k := range keys {
+			out[i] = v[k] // nil when missing
 		}
-		return nil, nil
+		return out, nil
 	}
 }
 

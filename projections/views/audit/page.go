@@ -20,8 +20,9 @@ const (
 // first, and the cursor of the next (older) page, "" when there is none. An
 // empty cursor starts at the newest entry. Cursors name a place in the
 // append-only trail, so pages stay stable while new entries arrive. read
-// returns a document of the view, nil when missing.
-func Page(read func(key string) ([]byte, error), tenant, kind, id string, cursor string, limit int) (entries []Entry, next string, err error) {
+// returns documents of the view, nil where missing: the head, then every
+// stored page the entries are on, in one call.
+func Page(read func(keys ...string) ([][]byte, error), tenant, kind, id string, cursor string, limit int) (entries []Entry, next string, err error) {
 	switch kind {
 	case KindStudent, KindActor, KindCourse:
 	default:
@@ -32,7 +33,11 @@ func Page(read func(key string) ([]byte, error), tenant, kind, id string, cursor
 	}
 	limit = min(limit, MaxLimit)
 	var h Head
-	if err := get(read, Key(tenant, kind, id), &h); err != nil {
+	head, err := read(Key(tenant, kind, id))
+	if err != nil {
+		return nil, "", err
+	}
+	if err := decodeDoc(Key(tenant, kind, id), head[0], &h); err != nil {
 		return nil, "", err
 	}
 	end := h.Count
@@ -45,21 +50,31 @@ func Page(read func(key string) ([]byte, error), tenant, kind, id string, cursor
 	}
 	start := max(0, end-limit)
 	entries = make([]Entry, 0, end-start)
-	var p PageDoc
-	loaded := -1
+	if start == end {
+		return entries, "", nil
+	}
+	first := start / PageSize
+	keys := make([]string, 0, (end-1)/PageSize-first+1)
+	for n := first; n <= (end-1)/PageSize; n++ {
+		keys = append(keys, PageKey(tenant, kind, id, n))
+	}
+	docs, err := read(keys...)
+	if err != nil {
+		return nil, "", err
+	}
+	pages := make([]PageDoc, len(keys))
+	for i := range pages {
+		if err := decodeDoc(keys[i], docs[i], &pages[i]); err != nil {
+			return nil, "", err
+		}
+	}
 	for i := end - 1; i >= start; i-- {
-		if n := i / PageSize; n != loaded {
-			p = PageDoc{}
-			if err := get(read, PageKey(tenant, kind, id, n), &p); err != nil {
-				return nil, "", err
-			}
-			loaded = n
+		n, j := i/PageSize, i%PageSize
+		if p := pages[n-first]; j < len(p.Entries) {
+			entries = append(entries, p.Entries[j])
+			continue
 		}
-		j := i % PageSize
-		if j >= len(p.Entries) {
-			return nil, "", fmt.Errorf("audit: page %d of %s has %d entries, want more than %d", loaded, Key(tenant, kind, id), len(p.Entries), j)
-		}
-		entries = append(entries, p.Entries[j])
+		return nil, "", fmt.Errorf("audit: page %d of %s has %d entries, want more than %d", n, Key(tenant, kind, id), len(pages[n-first].Entries), j)
 	}
 	if start > 0 {
 		next = encodeCursor(start)
@@ -67,10 +82,11 @@ func Page(read func(key string) ([]byte, error), tenant, kind, id string, cursor
 	return entries, next, nil
 }
 
-func get(read func(string) ([]byte, error), key string, v any) error {
-	b, err := read(key)
-	if err != nil || b == nil {
-		return err
+// decodeDoc decodes the document b read at key into v; a missing one (nil)
+// leaves v as it is.
+func decodeDoc(key string, b []byte, v any) error {
+	if b == nil {
+		return nil
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("document %s: %w", key, err)

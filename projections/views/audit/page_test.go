@@ -18,12 +18,29 @@ func levels(l *projectiontest.Log, n int) *projectiontest.Log {
 	return l
 }
 
-func readDocs(docs map[string][]byte) func(string) ([]byte, error) {
-	return func(k string) ([]byte, error) { return docs[k], nil }
+// readDocs serves docs to Page, counting its calls in calls when set.
+func readDocs(docs map[string][]byte, calls ...*int) func(...string) ([][]byte, error) {
+	return func(keys ...string) ([][]byte, error) {
+		if len(calls) > 0 {
+			*calls[0]++
+		}
+		out := make([][]byte, len(keys))
+		for i, k := range keys {
+			out[i] = docs[k]
+		}
+		return out, nil
+	}
+}
+
+// get decodes the stored document at key into v.
+func get(docs map[string][]byte, key string, v any) {
+	if err := decodeDoc(key, docs[key], v); err != nil {
+		panic(err)
+	}
 }
 
 // walk reads a whole trail page by page and returns the levels in order.
-func walk(t *testing.T, read func(string) ([]byte, error), limit int) (levels []string, pages int) {
+func walk(t *testing.T, read func(...string) ([][]byte, error), limit int) (levels []string, pages int) {
 	t.Helper()
 	cursor := ""
 	for {
@@ -46,22 +63,26 @@ func TestPaging(t *testing.T) {
 	docs := map[string][]byte{}
 	build(t, docs, levels(projectiontest.NewLog(), 120).Events())
 
-	t.Run("entries are stored in fixed pages of 50 with a head count", func(t *testing.T) {
+	t.Run("entries are stored in fixed pages of 10 with a head count", func(t *testing.T) {
 		var h Head
-		var p0, p2 PageDoc
-		get(readDocs(docs), StudentKey(tenant, "s1"), &h)
-		get(readDocs(docs), PageKey(tenant, KindStudent, "s1", 0), &p0)
-		get(readDocs(docs), PageKey(tenant, KindStudent, "s1", 2), &p2)
-		if h.Count != 120 || len(p0.Entries) != 50 || len(p2.Entries) != 20 || p2.Entries[19].After.Level != "119" {
-			t.Fatalf("head %d, page 0 has %d, page 2 has %d", h.Count, len(p0.Entries), len(p2.Entries))
+		var p0, p11 PageDoc
+		get(docs, StudentKey(tenant, "s1"), &h)
+		get(docs, PageKey(tenant, KindStudent, "s1", 0), &p0)
+		get(docs, PageKey(tenant, KindStudent, "s1", 11), &p11)
+		if h.Count != 120 || len(p0.Entries) != 10 || len(p11.Entries) != 10 || p11.Entries[9].After.Level != "119" {
+			t.Fatalf("head %d, page 0 has %d, page 11 has %d", h.Count, len(p0.Entries), len(p11.Entries))
 		}
-		if docs[PageKey(tenant, KindStudent, "s1", 3)] != nil {
+		if docs[PageKey(tenant, KindStudent, "s1", 12)] != nil {
 			t.Fatal("a page beyond the count exists")
 		}
 	})
 	for _, limit := range []int{1, 7, 30, 50, 51, 120, 200} {
 		t.Run(fmt.Sprintf("limit %d walks every entry once, newest first, across page boundaries", limit), func(t *testing.T) {
-			got, pages := walk(t, readDocs(docs), limit)
+			calls := 0
+			got, pages := walk(t, readDocs(docs, &calls), limit)
+			if calls != 2*pages {
+				t.Fatalf("%d reads for %d pages: a page of entries is the head and its stored pages in one read each", calls, pages)
+			}
 			if len(got) != 120 {
 				t.Fatalf("walked %d entries", len(got))
 			}
@@ -123,11 +144,11 @@ func TestPaging(t *testing.T) {
 	})
 	t.Run("read failures and broken documents are reported", func(t *testing.T) {
 		boom := errors.New("store down")
-		if _, _, err := Page(func(string) ([]byte, error) { return nil, boom }, tenant, KindStudent, "s1", "", 10); !errors.Is(err, boom) {
+		if _, _, err := Page(func(...string) ([][]byte, error) { return nil, boom }, tenant, KindStudent, "s1", "", 10); !errors.Is(err, boom) {
 			t.Errorf("read failure: %v", err)
 		}
 		bad := clone(docs)
-		bad[PageKey(tenant, KindStudent, "s1", 2)] = []byte(`{"entries":[]}`)
+		bad[PageKey(tenant, KindStudent, "s1", 11)] = []byte(`{"entries":[]}`)
 		if _, _, err := Page(readDocs(bad), tenant, KindStudent, "s1", "", 10); err == nil {
 			t.Error("a page shorter than the head count must fail")
 		}
