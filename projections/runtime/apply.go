@@ -93,39 +93,56 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 
 // commit encodes what ws's overlay staged and applies it to ws's namespace
 // with the checkpoint moving from from to to (the same position when only
-// held renders are written), retrying what may pass on a retry.
+// held renders are written), or hands it to ws's writer during a
+// rebuild's pass.
 func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventstore.Position) error {
 	changes, err := ws.overlay.Changes()
 	if err != nil {
 		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
 	}
-	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
-		if attempt > 0 {
-			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
-				return serr
-			}
-		}
-		err = p.apply(ctx, ws, from, to, changes)
-		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
-			break
-		}
+	pw := pendingWrite{from: from, to: to, changes: changes}
+	if ws.behind != nil {
+		err = ws.behind.enqueue(ctx, pw)
+	} else {
+		err = p.write(ctx, ws.ns, ws.cache != nil, pw)
 	}
 	if err != nil {
-		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, to, err)
+		return err
 	}
 	ws.overlay.Written()
 	ws.cache.commit(changes)
 	return nil
 }
 
-// apply writes changes to ws's namespace, moving its checkpoint from from
-// to to. A rebuild's namespace is served only after its switch, so its
+// write applies one batch to namespace ns, retrying what may pass on a
+// retry; fresh says ns is a rebuild's, not yet served.
+func (p *projector) write(ctx context.Context, ns projections.Namespace, fresh bool, pw pendingWrite) error {
+	var err error
+	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
+		if attempt > 0 {
+			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
+				return serr
+			}
+		}
+		err = p.apply(ctx, ns, fresh, pw.from, pw.to, pw.changes)
+		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, pw.to, err)
+	}
+	return nil
+}
+
+// apply writes changes to namespace ns, moving its checkpoint from from
+// to to. A rebuild's (fresh) namespace is served only after its switch, so its
 // batch may go in several writes, each within Config.RebuildApplyBytes, the
 // checkpoint staying at from until the last; a served namespace takes each
 // batch in one.
-func (p *projector) apply(ctx context.Context, ws *workspace, from, to eventstore.Position, changes []projections.Change) error {
-	if ws.cache == nil || len(changes) == 0 {
-		return p.rt.cfg.Views.Apply(ctx, ws.ns, from, to, changes, p.fence)
+func (p *projector) apply(ctx context.Context, ns projections.Namespace, fresh bool, from, to eventstore.Position, changes []projections.Change) error {
+	if !fresh || len(changes) == 0 {
+		return p.rt.cfg.Views.Apply(ctx, ns, from, to, changes, p.fence)
 	}
 	for len(changes) > 0 {
 		n, size := 0, 0
@@ -137,7 +154,7 @@ func (p *projector) apply(ctx context.Context, ws *workspace, from, to eventstor
 		if n == len(changes) {
 			upTo = to
 		}
-		if err := p.rt.cfg.Views.Apply(ctx, ws.ns, from, upTo, changes[:n], p.fence); err != nil {
+		if err := p.rt.cfg.Views.Apply(ctx, ns, from, upTo, changes[:n], p.fence); err != nil {
 			return err
 		}
 		changes = changes[n:]

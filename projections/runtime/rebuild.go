@@ -99,8 +99,9 @@ func newMember(ctx context.Context, builds []*build) *member {
 
 // runPass reads the log once, with r's store and codec, and feeds every
 // member's builds: one goroutine reads and decodes pages, one per build
-// applies them, so reading, decoding and the views' work overlap; each
-// build then runs the renders it held. It stops reading once every member
+// folds them and one per build writes what it folded, so reading,
+// decoding, the views' work and the store's overlap; each build then runs
+// the renders it held. It stops reading once every member
 // has stopped, and sets each member's err.
 func (r *Runtime) runPass(members []*member) {
 	handled := map[string]bool{}
@@ -119,6 +120,9 @@ func (r *Runtime) runPass(members []*member) {
 		go func() {
 			defer wg.Done()
 			b, m := f.b, f.m
+			b.ws.writeBehind(m.ctx, func(ctx context.Context, pw pendingWrite) error {
+				return b.p.write(ctx, b.ws.ns, true, pw)
+			})
 			for page := range f.ch {
 				if f.err != nil {
 					continue
@@ -133,6 +137,10 @@ func (r *Runtime) runPass(members []*member) {
 			}
 			if f.err == nil {
 				f.err = b.p.renderHeld(m.ctx, b.ws, b.cp)
+			}
+			if err := b.ws.stopWriting(); f.err == nil && err != nil {
+				f.err = err
+				m.cancel()
 			}
 		}()
 	}

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -313,4 +314,102 @@ type countingApplies struct {
 func (c *countingApplies) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
 	c.applies.Add(1)
 	return c.Store.Apply(ctx, ns, from, to, changes, fence)
+}
+
+// A rebuild writes its batches behind its fold, but before it reads back a
+// document its cache let go it waits for the writes in flight: no read of
+// the fresh namespace overlaps a write to it, and the view is the same.
+// Slow writes and a cache that keeps nothing make a read that does not
+// wait meet a write in flight.
+func TestARebuildReadsBackOnlyWhatItsWritesLanded(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	views := &overlapWatch{Store: memstore.New()}
+	rebuildRelations(t, events, views, func(cfg *runtime.Config) {
+		cfg.RebuildCacheBytes, cfg.RebuildBatchSize = 1, 1
+	})
+	sameDocuments(t, "relations", activeDocuments(t, views.Store, "relations"), cleanBuild(t, events, relationsView))
+	if views.reads.Load() == 0 {
+		t.Fatal("the rebuild read nothing back: the test shows nothing")
+	}
+	if n := views.overlaps.Load(); n > 0 {
+		t.Fatalf("%d reads of the fresh namespace met a write in flight", n)
+	}
+}
+
+// overlapWatch counts the reads that happen while a write is in flight;
+// each write takes a while.
+type overlapWatch struct {
+	*memstore.Store
+	writing  atomic.Int32
+	reads    atomic.Int64
+	overlaps atomic.Int64
+}
+
+func (o *overlapWatch) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
+	o.writing.Add(1)
+	defer o.writing.Add(-1)
+	time.Sleep(200 * time.Microsecond)
+	return o.Store.Apply(ctx, ns, from, to, changes, fence)
+}
+
+func (o *overlapWatch) Get(ctx context.Context, ns projections.Namespace, keys ...string) ([][]byte, error) {
+	o.reads.Add(1)
+	if o.writing.Load() > 0 {
+		o.overlaps.Add(1)
+	}
+	return o.Store.Get(ctx, ns, keys...)
+}
+
+// A write of a rebuild that fails (past its retries) fails the rebuild,
+// though the write was behind the fold; the old view keeps serving,
+// unchanged.
+func TestARebuildWhoseWriteFailsLeavesTheOldViewServing(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	views := &failingWrites{Store: memstore.New()}
+	rebuildRelations(t, events, views, func(cfg *runtime.Config) {})
+	before, err := views.Active(context.Background(), "relations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := documents(t, views.Store, before)
+	views.after.Store(5)
+	cfg := config(events, views, handBus{}, newRegistry(), relationsView)
+	cfg.RebuildBatchSize = 10
+	rt, err := runtime.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = rt.Rebuild(context.Background(), "relations")
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("rebuild with a failing write: %v, want the write's error", err)
+	}
+	if views.failed.Load() == 0 {
+		t.Fatal("no write failed: the test shows nothing")
+	}
+	after, err := views.Active(context.Background(), "relations")
+	if err != nil || after != before {
+		t.Fatalf("active namespace %q (%v), want %q still", after, err, before)
+	}
+	sameDocuments(t, "relations", documents(t, views.Store, after), want)
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+// failingWrites fails every write after its first after ones (when after
+// is set).
+type failingWrites struct {
+	*memstore.Store
+	after   atomic.Int64
+	applies atomic.Int64
+	failed  atomic.Int64
+}
+
+func (f *failingWrites) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
+	if n := f.after.Load(); n > 0 && f.applies.Add(1) > n {
+		f.failed.Add(1)
+		return errDiskFull
+	}
+	return f.Store.Apply(ctx, ns, from, to, changes, fence)
 }

@@ -19,6 +19,7 @@ type workspace struct {
 	overlay *projections.Overlay
 	ctx     context.Context // the batch being applied: its reads end with it
 	hold    bool            // the overlay holds renders (a rebuild's pass)
+	behind  *writeBehind    // a rebuild's pass: commits are written behind
 }
 
 func newWorkspace(views projections.Store, ns projections.Namespace, cache *docCache) *workspace {
@@ -74,7 +75,29 @@ func (w *workspace) read(key string) ([]byte, error) {
 }
 
 func (w *workspace) readMany(keys []string) ([][]byte, error) {
+	if w.behind != nil { // the store must hold what the cache let go
+		if err := w.behind.flush(); err != nil {
+			return nil, err
+		}
+	}
 	return w.views.Get(w.ctx, w.ns, keys...)
+}
+
+// writeBehind makes commits hand their batches to a writer goroutine,
+// which writes them with write until stopWriting.
+func (w *workspace) writeBehind(ctx context.Context, write func(context.Context, pendingWrite) error) {
+	w.behind = newWriteBehind(ctx, write)
+}
+
+// stopWriting waits for the writes in flight, goes back to writing each
+// commit before it returns, and returns the first failed write's error.
+func (w *workspace) stopWriting() error {
+	if w.behind == nil {
+		return nil
+	}
+	err := w.behind.stop()
+	w.behind = nil
+	return err
 }
 
 // entry is one event of the log with its decoding, done once and shared by

@@ -1,0 +1,95 @@
+package runtime
+
+import (
+	"context"
+	"sync"
+
+	"github.com/iup-platform/iup/eventstore"
+	"github.com/iup-platform/iup/projections"
+)
+
+// writeBehind writes a rebuild's batches to its fresh namespace on a
+// goroutine of its own, in order, while the build folds the next batch:
+// a build used to wait for every write, and into Redis those waits were
+// most of a view's time. Only the build reads the fresh namespace before
+// its switch, and it waits for the writes in flight before it reads the
+// store (see workspace.readMany), so it reads what it wrote. The first
+// write that fails stops the writes after it, and the build's next commit
+// returns its error: the rebuild fails and the old view keeps serving.
+type writeBehind struct {
+	todo    chan pendingWrite
+	stopped chan struct{}
+	pending sync.WaitGroup // writes handed over and not done
+	write   func(ctx context.Context, w pendingWrite) error
+	ctx     context.Context
+
+	mu  sync.Mutex
+	err error
+}
+
+// pendingWrite is one batch's changes, moving the checkpoint from from to
+// to.
+type pendingWrite struct {
+	from, to eventstore.Position
+	changes  []projections.Change
+}
+
+// newWriteBehind starts the writer. One batch waits while one is written,
+// so at most two batches' changes are held besides the cache.
+func newWriteBehind(ctx context.Context, write func(context.Context, pendingWrite) error) *writeBehind {
+	w := &writeBehind{todo: make(chan pendingWrite, 1), stopped: make(chan struct{}), write: write, ctx: ctx}
+	go w.run()
+	return w
+}
+
+func (w *writeBehind) run() {
+	defer close(w.stopped)
+	for pw := range w.todo {
+		if w.failed() == nil {
+			if err := w.write(w.ctx, pw); err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+			}
+		}
+		w.pending.Done()
+	}
+}
+
+func (w *writeBehind) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// enqueue hands a batch to the writer, waiting while one is queued; it
+// returns the error of a write that failed before. Only the build's
+// goroutine calls enqueue, flush and stop.
+func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.pending.Add(1)
+	select {
+	case w.todo <- pw:
+		return nil
+	case <-ctx.Done():
+		w.pending.Done()
+		return ctx.Err()
+	}
+}
+
+// flush waits until every batch handed over is written, and returns the
+// first write's error.
+func (w *writeBehind) flush() error {
+	w.pending.Wait()
+	return w.failed()
+}
+
+// stop writes what is queued, ends the writer and returns the first
+// write's error.
+func (w *writeBehind) stop() error {
+	close(w.todo)
+	<-w.stopped
+	return w.failed()
+}
