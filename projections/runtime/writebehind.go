@@ -34,10 +34,12 @@ type pendingWrite struct {
 	changes  []projections.Change
 }
 
-// newWriteBehind starts the writer. One batch waits while one is written,
-// so at most two batches' changes are held besides the cache.
+// newWriteBehind starts the writer. A batch is handed over only when the
+// one before it is written: a lot of a municipality's held renders is up
+// to a gigabyte, and near the memory limit a second one queued made the
+// collector work harder.
 func newWriteBehind(ctx context.Context, write func(context.Context, pendingWrite) error) *writeBehind {
-	w := &writeBehind{todo: make(chan pendingWrite, 1), stopped: make(chan struct{}), write: write, ctx: ctx}
+	w := &writeBehind{todo: make(chan pendingWrite), stopped: make(chan struct{}), write: write, ctx: ctx}
 	go w.run()
 	return w
 }
@@ -62,8 +64,8 @@ func (w *writeBehind) failed() error {
 	return w.err
 }
 
-// enqueue hands a batch to the writer, waiting while one is queued; it
-// returns the error of a write that failed before. Only the build's
+// enqueue hands a batch to the writer, waiting while it writes the one
+// before; it returns the error of a write that failed before. Only the build's
 // goroutine calls enqueue, flush and stop.
 func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
 	if err := w.failed(); err != nil {
