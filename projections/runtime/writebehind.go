@@ -9,9 +9,9 @@ import (
 )
 
 // writeBehind writes a rebuild's batches to its fresh namespace on a
-// goroutine of its own, in order, while the build folds the next batch:
-// a build used to wait for every write, and into Redis those waits were
-// most of a view's time. Only the build reads the fresh namespace before
+// goroutine of its own, in order, while the build folds the next batch,
+// instead of waiting for each write (at a municipality's size the gain
+// measured was small: BENCHMARKS.md, Municipality). Only the build reads the fresh namespace before
 // its switch, and it waits for the writes in flight before it reads the
 // store (see workspace.readMany), so it reads what it wrote. The first
 // write that fails stops the writes after it, and the build's next commit
@@ -65,8 +65,8 @@ func (w *writeBehind) failed() error {
 }
 
 // enqueue hands a batch to the writer, waiting while it writes the one
-// before; it returns the error of a write that failed before. Only the build's
-// goroutine calls enqueue, flush and stop.
+// before; it returns the error of a write that failed before. Only the
+// build's goroutine calls enqueue, flush and stop.
 func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
 	if err := w.failed(); err != nil {
 		return err
