@@ -79,6 +79,13 @@ func (c *docCache) commit(changes []projections.Change) {
 	}
 }
 
+// forget lets every document and key go: reads go to the store from now on.
+func (c *docCache) forget() {
+	if c != nil {
+		c.off, c.docs, c.bytes = true, nil, 0
+	}
+}
+
 // drop lets the documents written longest ago go until at most keep bytes
 // are held: a student's facts are written again and again, a full page of
 // an audit trail never. It used to let them go in no particular order, so

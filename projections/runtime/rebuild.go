@@ -142,6 +142,7 @@ func (r *Runtime) runPass(members []*member) {
 				f.err = err
 				m.cancel()
 			}
+			b.ws.release()
 		}()
 	}
 	readErr := r.feed(handled, feeds)
@@ -245,8 +246,8 @@ func (r *Runtime) finish(ctx context.Context, b *build) error {
 		return fmt.Errorf("rebuild %s: switch: %w", name, err)
 	}
 	p.switchTo(ns, cp, at)
-	// The live projector goes on with the documents the rebuild holds
-	// decoded.
+	// The live projector goes on with the rebuild's workspace: it let its
+	// documents go after the pass, so live batches read what they touch.
 	b.ws.serve()
 	p.live = b.ws
 	if old != "" && old != ns {

@@ -46,6 +46,17 @@ func (w *workspace) serve() {
 	w.overlay.SetFetch(nil, nil)
 }
 
+// release lets go of the documents the workspace holds in memory, decoded
+// and encoded, once its build's pass and held renders are done: what it
+// has left to do (the catch-up and the switch) is a few batches, read
+// from the store. Until the switch a municipality's builds held a cache
+// and an overlay each, while the builds still rendering had the collector
+// run for most of their time at the memory limit.
+func (w *workspace) release() {
+	w.cache.forget()
+	w.reset()
+}
+
 // holdRenders sets whether the overlay holds deferred renders across
 // batches (see projections.Overlay.HoldRenders).
 func (w *workspace) holdRenders(on bool) {
