@@ -11,11 +11,12 @@ import (
 // writeBehind writes a rebuild's batches to its fresh namespace on a
 // goroutine of its own, in order, while the build folds the next batch,
 // instead of waiting for each write (at a municipality's size the gain
-// measured was small: BENCHMARKS.md, Municipality). Only the build reads the fresh namespace before
-// its switch, and it waits for the writes in flight before it reads the
-// store (see workspace.readMany), so it reads what it wrote. The first
-// write that fails stops the writes after it, and the build's next commit
-// returns its error: the rebuild fails and the old view keeps serving.
+// measured was small: BENCHMARKS.md, Municipality). Only the build reads
+// the fresh namespace before its switch, and it waits for the writes in
+// flight before it reads the store (see workspace.readMany), so it reads
+// what it wrote. The first write that fails stops the writes after it, and
+// the build's next commit returns its error: the rebuild fails and the old
+// view keeps serving.
 type writeBehind struct {
 	todo    chan pendingWrite
 	stopped chan struct{}
