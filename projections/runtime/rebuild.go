@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -123,7 +124,12 @@ func (r *Runtime) runPass(members []*member) {
 			b.ws.writeBehind(m.ctx, func(ctx context.Context, pw pendingWrite) error {
 				return b.p.write(ctx, b.ws.ns, true, pw)
 			})
+			wb := b.ws.behind
+			var t passTimes
+			mark := time.Now()
 			for page := range f.ch {
+				t.log += time.Since(mark)
+				mark = time.Now()
 				if f.err != nil {
 					continue
 				}
@@ -134,15 +140,27 @@ func (r *Runtime) runPass(members []*member) {
 				}
 				last := page[len(page)-1].rec
 				b.cp, b.at = last.Position, last.Metadata.RecordedAt
+				t.events += len(page)
+				t.fold += time.Since(mark)
+				mark = time.Now()
 			}
+			t.log += time.Since(mark)
+			t.fold -= wb.waited
+			waited := wb.waited
 			if f.err == nil {
+				mark = time.Now()
 				f.err = b.p.renderHeld(m.ctx, b.ws, b.cp)
+				t.render = time.Since(mark) - (wb.waited - waited)
 			}
 			if err := b.ws.stopWriting(); f.err == nil && err != nil {
 				f.err = err
 				m.cancel()
 			}
 			b.ws.release()
+			if f.err == nil {
+				t.writeWait, t.write = wb.waited, wb.busy
+				t.report(r.log, b.p.p.Name)
+			}
 		}()
 	}
 	readErr := r.feed(handled, feeds)
@@ -167,6 +185,26 @@ func (r *Runtime) runPass(members []*member) {
 		}
 		m.cancel()
 	}
+}
+
+// passTimes is where one build's pass went, logged when it ends so an
+// operator (and a benchmark) can tell which view bounds a rebuild: the
+// pass reads the log at the pace of its slowest build.
+type passTimes struct {
+	events int
+	log    time.Duration // waiting for the next page of the log
+	fold   time.Duration // folding pages
+	render time.Duration // the held renders
+	// writeWait is how long folds, renders and the end waited for the
+	// writer; write how long the writer wrote.
+	writeWait, write time.Duration
+}
+
+func (t passTimes) report(log *slog.Logger, name string) {
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) }
+	log.Info("rebuild pass done", "projection", name, "events", t.events,
+		"fold_s", secs(t.fold), "log_wait_s", secs(t.log), "render_s", secs(t.render),
+		"write_wait_s", secs(t.writeWait), "write_s", secs(t.write))
 }
 
 // feed is one build's pages in a pass.

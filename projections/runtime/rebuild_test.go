@@ -2,8 +2,11 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -412,4 +415,64 @@ func (f *failingWrites) Apply(ctx context.Context, ns projections.Namespace, fro
 		return errDiskFull
 	}
 	return f.Store.Apply(ctx, ns, from, to, changes, fence)
+}
+
+// When its pass ends a rebuild logs where each build's time went, so an
+// operator can tell which view bounds it: one line per build, with the
+// events it folded (the whole log) and times that add up to no more than
+// the rebuild took.
+func TestARebuildLogsWhereItsPassWent(t *testing.T) {
+	events := openEvents(t)
+	newWriter(t, events, 15).append(300)
+	var logged strings.Builder
+	began := time.Now()
+	rebuildRelations(t, events, memstore.New(), func(cfg *runtime.Config) {
+		cfg.Logger = slog.New(slog.NewJSONHandler(&logged, nil))
+		cfg.RebuildBatchSize = 16
+	})
+	took := time.Since(began).Seconds()
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(logged.String()), "\n") {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(l), &line); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if line["msg"] == "rebuild pass done" {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) != 1 || lines[0]["projection"] != "relations" {
+		t.Fatalf("pass lines: %v, want one for relations", lines)
+	}
+	if got, want := int(lines[0]["events"].(float64)), countEvents(t, events); got != want {
+		t.Errorf("events folded: %d, want the log's %d", got, want)
+	}
+	sum := 0.0
+	for _, k := range []string{"fold_s", "log_wait_s", "render_s", "write_wait_s"} {
+		v, err := strconv.ParseFloat(lines[0][k].(string), 64)
+		if err != nil || v < 0 {
+			t.Fatalf("%s = %v: want a duration in seconds", k, lines[0][k])
+		}
+		sum += v
+	}
+	if sum > took+0.1 { // each is rounded to a tenth
+		t.Errorf("the pass's parts add up to %.1f s, the rebuild took %.1f s", sum, took)
+	}
+}
+
+// countEvents reads the whole log.
+func countEvents(t *testing.T, events eventstore.Store) int {
+	t.Helper()
+	after, n := eventstore.Start, 0
+	for {
+		page, err := events.ReadAll(context.Background(), after, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return n
+		}
+		n += len(page)
+		after = page[len(page)-1].Position
+	}
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
@@ -26,6 +27,10 @@ type writeBehind struct {
 
 	mu  sync.Mutex
 	err error
+
+	// waited is how long the build waited for the writer (the build's
+	// goroutine only); busy is how long the writer wrote (read after stop).
+	waited, busy time.Duration
 }
 
 // pendingWrite is one batch's changes, moving the checkpoint from from to
@@ -49,11 +54,13 @@ func (w *writeBehind) run() {
 	defer close(w.stopped)
 	for pw := range w.todo {
 		if w.failed() == nil {
+			t := time.Now()
 			if err := w.write(w.ctx, pw); err != nil {
 				w.mu.Lock()
 				w.err = err
 				w.mu.Unlock()
 			}
+			w.busy += time.Since(t)
 		}
 		w.pending.Done()
 	}
@@ -73,6 +80,8 @@ func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
 		return err
 	}
 	w.pending.Add(1)
+	t := time.Now()
+	defer func() { w.waited += time.Since(t) }()
 	select {
 	case w.todo <- pw:
 		return nil
@@ -85,14 +94,18 @@ func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
 // flush waits until every batch handed over is written, and returns the
 // first write's error.
 func (w *writeBehind) flush() error {
+	t := time.Now()
 	w.pending.Wait()
+	w.waited += time.Since(t)
 	return w.failed()
 }
 
 // stop writes what is queued, ends the writer and returns the first
 // write's error.
 func (w *writeBehind) stop() error {
+	t := time.Now()
 	close(w.todo)
 	<-w.stopped
+	w.waited += time.Since(t)
 	return w.failed()
 }
