@@ -444,7 +444,11 @@ func TestARebuildLogsWhereItsPassWent(t *testing.T) {
 	if len(lines) != 1 || lines[0]["projection"] != "relations" {
 		t.Fatalf("pass lines: %v, want one for relations", lines)
 	}
-	if got, want := int(lines[0]["events"].(float64)), countEvents(t, events); got != want {
+	log, err := events.ReadAll(context.Background(), eventstore.Start, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := int(lines[0]["events"].(float64)), len(log); got != want {
 		t.Errorf("events folded: %d, want the log's %d", got, want)
 	}
 	sum := 0.0
@@ -457,22 +461,5 @@ func TestARebuildLogsWhereItsPassWent(t *testing.T) {
 	}
 	if sum > took+0.1 { // each is rounded to a tenth
 		t.Errorf("the pass's parts add up to %.1f s, the rebuild took %.1f s", sum, took)
-	}
-}
-
-// countEvents reads the whole log.
-func countEvents(t *testing.T, events eventstore.Store) int {
-	t.Helper()
-	after, n := eventstore.Start, 0
-	for {
-		page, err := events.ReadAll(context.Background(), after, 500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			return n
-		}
-		n += len(page)
-		after = page[len(page)-1].Position
 	}
 }
