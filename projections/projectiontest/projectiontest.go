@@ -4,6 +4,7 @@ package projectiontest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -82,8 +83,45 @@ func View(t testing.TB, p projections.Projection, events []projections.Event) ma
 // deferred render updates what the previous batch wrote.
 func ViewInBatches(t testing.TB, p projections.Projection, events []projections.Event, n int) map[string]json.RawMessage {
 	t.Helper()
+	return viewOf(t, p, events, n, nil)
+}
+
+// ViewWithFailingReads is View over a store whose read of a key, while an
+// event is applied, fails the first time fail says so, as Redis may
+// mid-event: the event's writes are rolled back and it is applied again,
+// as the runtime retries it. A view that changes a document it read in
+// place, rather than a copy, shows here: the rollback cannot undo it and
+// the retry folds the event twice.
+func ViewWithFailingReads(t testing.TB, p projections.Projection, events []projections.Event, fail func(key string) bool) (view map[string]json.RawMessage, failures int) {
+	t.Helper()
+	failed := map[string]bool{}
+	read := func(k string) error {
+		if failed[k] || !fail(k) {
+			return nil
+		}
+		failed[k] = true
+		failures++
+		return errReadFailed
+	}
+	return viewOf(t, p, events, 97, read), failures
+}
+
+var errReadFailed = errors.New("read failed")
+
+// viewOf applies events as ViewInBatches says; while it applies one (not
+// while it renders), a read of the store asks read first when it is set.
+func viewOf(t testing.TB, p projections.Projection, events []projections.Event, n int, read func(key string) error) map[string]json.RawMessage {
+	t.Helper()
 	docs := map[string][]byte{}
-	o := projections.NewOverlay(func(k string) ([]byte, error) { return docs[k], nil })
+	applying := false
+	o := projections.NewOverlay(func(k string) ([]byte, error) {
+		if read != nil && applying {
+			if err := read(k); err != nil {
+				return nil, err
+			}
+		}
+		return docs[k], nil
+	})
 	flush := func() {
 		changes, err := o.Changes()
 		if err != nil {
@@ -102,11 +140,20 @@ func ViewInBatches(t testing.TB, p projections.Projection, events []projections.
 		if !p.HandlesType(ev.Event.EventType()) {
 			continue
 		}
-		o.Begin()
-		if err := p.Apply(o, ev); err != nil {
-			t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
+		for attempt := 1; ; attempt++ {
+			o.Begin()
+			applying = true
+			err := p.Apply(o, ev)
+			applying = false
+			if err == nil {
+				o.Commit()
+				break
+			}
+			o.Rollback()
+			if !errors.Is(err, errReadFailed) || attempt == 10 {
+				t.Fatalf("%s: apply %s at %s: %v", p.Name, ev.Event.EventType(), ev.Position, err)
+			}
 		}
-		o.Commit()
 		if i%n == n-1 {
 			flush()
 		}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -105,6 +106,9 @@ func beforeAfter(tx projections.Tx, t string, ev projections.Event, c change, e 
 	if _, err := projections.GetJSON(tx, prevKey(t, ev.Stream), &prev); err != nil {
 		return err
 	}
+	// A copy: the map read is the cached document's, which a rollback of
+	// this event restores, so a retry must find it as it was.
+	prev.Fields = maps.Clone(prev.Fields)
 	if prev.Fields == nil {
 		prev.Fields = map[string]Value{}
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/iup-platform/iup/projections"
@@ -30,6 +31,9 @@ func CullStudent(tx projections.Tx, tenant, student string) error {
 		if _, err := projections.GetJSON(tx, slotsKey(tenant, student, n), &s); err != nil {
 			return err
 		}
+		// Copies, here and below: what GetJSON read shares its arrays and
+		// maps with the cached documents, which a rollback restores.
+		p.Entries = slices.Clone(p.Entries)
 		for i := range p.Entries {
 			var sl slot
 			if i < len(s.Slots) {
@@ -45,6 +49,7 @@ func CullStudent(tx projections.Tx, tenant, student string) error {
 				if _, err := projections.GetJSON(tx, sl.ActorPage, ap); err != nil {
 					return err
 				}
+				ap.Entries = slices.Clone(ap.Entries)
 				actorPages[sl.ActorPage] = ap
 			}
 			if sl.Index < len(ap.Entries) {
@@ -87,6 +92,7 @@ func cullPrevious(tx projections.Tx, tenant, student string) error {
 		if err != nil || !found {
 			return err
 		}
+		prev.Fields = maps.Clone(prev.Fields)
 		for k, v := range prev.Fields {
 			prev.Fields[k] = *blank(&v)
 		}

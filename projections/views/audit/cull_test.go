@@ -2,6 +2,9 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
@@ -175,4 +178,68 @@ func noneHolds(t *testing.T, docs map[string][]byte, texts []string) {
 			}
 		}
 	}
+}
+
+// A cull that fails partway (the store's read of the student's streams
+// fails after the trails were blanked) is rolled back: the documents the
+// overlay keeps decoded read back as they were, and the retry culls as one
+// that never failed.
+func TestACullThatFailsPartwayLeavesTheCachedDocumentsAsTheyWere(t *testing.T) {
+	docs := map[string][]byte{}
+	build(t, docs, fullHistory().Events())
+	fail := true
+	o := projections.NewOverlay(func(k string) ([]byte, error) {
+		if fail && k == streamsKey(tenant, "s1") {
+			return nil, errors.New("read failed")
+		}
+		return docs[k], nil
+	})
+	keys := []string{PageKey(tenant, KindStudent, "s1", 0), PageKey(tenant, KindActor, "t1", 0), prevKey(tenant, entryStream)}
+	read := func() []string {
+		var out []string
+		for _, k := range keys {
+			var v any
+			switch k {
+			case prevKey(tenant, entryStream):
+				v = &prevDoc{}
+			default:
+				v = &PageDoc{}
+			}
+			if found, err := projections.GetJSON(o, k, v); err != nil || !found {
+				t.Fatalf("%s: %v, found %v", k, err, found)
+			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, string(b))
+		}
+		return out
+	}
+	before := read() // now cached, decoded
+	o.Begin()
+	if err := CullStudent(o, tenant, "s1"); err == nil {
+		t.Fatal("the cull did not fail")
+	}
+	o.Rollback()
+	if after := read(); !slices.Equal(after, before) {
+		t.Fatalf("a rolled-back cull left its mark:\n%s\nwas\n%s", after, before)
+	}
+	fail = false
+	o.Begin()
+	if err := CullStudent(o, tenant, "s1"); err != nil {
+		t.Fatal(err)
+	}
+	o.Commit()
+	changes, err := o.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range changes {
+		docs[c.Key] = c.Value
+	}
+	clean := map[string][]byte{}
+	build(t, clean, fullHistory().Events())
+	run(t, clean, func(tx projections.Tx) error { return CullStudent(tx, tenant, "s1") })
+	sameView(t, raw(docs), raw(clean))
 }
