@@ -68,6 +68,9 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if isStoreError(err) {
+				return err // the store's trouble: the batch is tried again
+			}
 			parked = append(parked, Parked{EventID: e.rec.ID.String(), Position: e.rec.Position, Type: e.rec.Type, Error: err.Error(), At: p.rt.cfg.Clock()})
 		}
 	}
@@ -118,6 +121,7 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 // retry; fresh says ns is a rebuild's, not yet served.
 func (p *projector) write(ctx context.Context, ns projections.Namespace, fresh bool, pw pendingWrite) error {
 	var err error
+	uncertain := false // an attempt failed without saying whether it landed
 	for attempt := 0; attempt < p.rt.cfg.Retry.Attempts; attempt++ {
 		if attempt > 0 {
 			if serr := sleep(ctx, p.rt.cfg.Retry.pause(attempt-1)); serr != nil {
@@ -125,9 +129,19 @@ func (p *projector) write(ctx context.Context, ns projections.Namespace, fresh b
 			}
 		}
 		err = p.apply(ctx, ns, fresh, pw.from, pw.to, pw.changes)
+		if errors.Is(err, projections.ErrCheckpointMoved) && uncertain && pw.to != pw.from {
+			// A write whose reply was lost (a timeout after Redis ran the
+			// script) moved the checkpoint to this batch's end: it landed,
+			// and the batch is the same bytes whoever wrote it. Failing
+			// here failed a whole rebuild on one lost reply.
+			if cp, ok, cerr := p.rt.cfg.Views.Checkpoint(ctx, ns); cerr == nil && ok && cp == pw.to {
+				return nil
+			}
+		}
 		if err == nil || errors.Is(err, projections.ErrCheckpointMoved) || errors.Is(err, projections.ErrFenced) || ctx.Err() != nil {
 			break
 		}
+		uncertain = true
 	}
 	if err != nil {
 		return fmt.Errorf("projection %s: commit batch up to %s: %w", p.p.Name, pw.to, err)
@@ -206,6 +220,9 @@ func (p *projector) applyOne(ctx context.Context, o *projections.Overlay, e *ent
 		o.Begin()
 		if err = p.p.Apply(o, env); err != nil {
 			o.Rollback()
+			if isStoreError(err) {
+				return err // already tried again by the read
+			}
 			continue
 		}
 		o.Commit()

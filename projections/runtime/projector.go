@@ -86,7 +86,7 @@ func (p *projector) switchTo(ns projections.Namespace, cp eventstore.Position, a
 // batches; the caller holds mu.
 func (p *projector) workspace(ns projections.Namespace) *workspace {
 	if p.live == nil || p.live.ns != ns {
-		p.live = newWorkspace(p.rt.cfg.Views, ns, nil)
+		p.live = newWorkspace(p.rt.cfg.Views, ns, nil, p.rt.cfg.Retry)
 	}
 	return p.live
 }
@@ -114,13 +114,30 @@ func (p *projector) prepare(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-// catchUp applies everything in the log after the active checkpoint.
+// catchUp applies everything in the log after the active checkpoint. A
+// failing batch is tried again, from the stored checkpoint, until ctx
+// ends: given up, the projection stopped for good on one store blip at
+// start while its process ran on.
 func (p *projector) catchUp(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cp, _ := p.snapshot()
-	_, _, err := p.drain(ctx, p.workspace(p.namespace()), cp)
-	return err
+	for attempt := 0; ; attempt++ {
+		ns := p.namespace()
+		if attempt > 0 {
+			if stored, ok, err := p.rt.cfg.Views.Checkpoint(ctx, ns); err == nil && ok {
+				p.advance(ns, stored, time.Time{})
+			}
+		}
+		cp, _ := p.snapshot()
+		_, _, err := p.drain(ctx, p.workspace(ns), cp)
+		if err == nil || ctx.Err() != nil || errors.Is(err, projections.ErrFenced) {
+			return err
+		}
+		p.rt.log.Error("projection catch-up failed, will retry", "projection", p.p.Name, "err", err)
+		if sleep(ctx, p.rt.cfg.Retry.pause(attempt)) != nil {
+			return nil
+		}
+	}
 }
 
 // drain applies pages of the log after cp to ws's namespace until the head,

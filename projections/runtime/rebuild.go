@@ -53,7 +53,7 @@ func (r *Runtime) rebuild(ctx context.Context, names []string) error {
 		// The fresh namespace has one writer, this rebuild, so a cache of
 		// what it wrote answers reads without a round trip to the store
 		// (all of them, up to its budget).
-		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys, r.cfg.RebuildCacheBytes))}
+		b := &build{p: p, ws: newWorkspace(r.cfg.Views, ns, newDocCache(r.cfg.RebuildCacheKeys, r.cfg.RebuildCacheBytes), r.cfg.Retry)}
 		// Nobody reads the fresh namespace before the switch: render
 		// served documents once, after the pass, not at every batch.
 		b.ws.holdRenders(true)

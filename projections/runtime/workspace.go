@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
@@ -20,10 +21,11 @@ type workspace struct {
 	ctx     context.Context // the batch being applied: its reads end with it
 	hold    bool            // the overlay holds renders (a rebuild's pass)
 	behind  *writeBehind    // a rebuild's pass: commits are written behind
+	retry   Retry           // for reads of the store
 }
 
-func newWorkspace(views projections.Store, ns projections.Namespace, cache *docCache) *workspace {
-	w := &workspace{ns: ns, views: views, cache: cache, ctx: context.Background()}
+func newWorkspace(views projections.Store, ns projections.Namespace, cache *docCache, retry Retry) *workspace {
+	w := &workspace{ns: ns, views: views, cache: cache, ctx: context.Background(), retry: retry}
 	w.reset()
 	return w
 }
@@ -91,7 +93,37 @@ func (w *workspace) readMany(keys []string) ([][]byte, error) {
 			return nil, err
 		}
 	}
-	return w.views.Get(w.ctx, w.ns, keys...)
+	// A read that fails is tried again, as a write is: a Redis blip
+	// during a rebuild's renders failed the whole rebuild.
+	var err error
+	for attempt := range max(1, w.retry.Attempts) {
+		if attempt > 0 {
+			if serr := sleep(w.ctx, w.retry.pause(attempt-1)); serr != nil {
+				return nil, serr
+			}
+		}
+		var vals [][]byte
+		if vals, err = w.views.Get(w.ctx, w.ns, keys...); err == nil {
+			return vals, nil
+		}
+		if w.ctx.Err() != nil {
+			return nil, w.ctx.Err()
+		}
+	}
+	return nil, &storeError{err}
+}
+
+// storeError is a read of the views' store that kept failing: the store's
+// trouble, not the event's, so the batch fails and is tried again later
+// instead of the event being parked (missing from the view for good).
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "read views: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+func isStoreError(err error) bool {
+	var se *storeError
+	return errors.As(err, &se)
 }
 
 // writeBehind makes commits hand their batches to a writer goroutine,

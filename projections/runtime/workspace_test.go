@@ -27,7 +27,7 @@ func TestAReleasedWorkspaceReadsTheStore(t *testing.T) {
 	ctx := context.Background()
 	store := &countingStore{Store: memstore.New()}
 	ns := projections.Namespace("v1:test")
-	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20))
+	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
 	if err := projections.PutJSON(ws.overlay, "doc/1", map[string]int{"n": 1}); err != nil {
 		t.Fatal(err)
 	}
