@@ -10,6 +10,7 @@ import (
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/memstore"
+	"github.com/iup-platform/iup/projections/runtime"
 	"github.com/iup-platform/iup/projections/views"
 )
 
@@ -127,5 +128,36 @@ func TestAStoreOutageHoldsTheViewsBackAndLosesNothing(t *testing.T) {
 			t.Errorf("%s parked %d events for the store's outage", p.Name, len(parked))
 		}
 		sameDocuments(t, p.Name, activeDocuments(t, flaky, p.Name), want[p.Name])
+	}
+}
+
+// flakyLog fails every every-th ReadAll of the event store, as KurrentDB
+// over a network may.
+type flakyLog struct {
+	eventstore.Store
+	every, reads, failed int64
+}
+
+func (f *flakyLog) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if f.reads++; f.reads%f.every == 0 {
+		f.failed++
+		return nil, errFlaky
+	}
+	return f.Store.ReadAll(ctx, after, limit)
+}
+
+// A rebuild whose reads of the log fail now and then reads the page again
+// and builds the same views as one that read without a failure.
+func TestARebuildReadsAFailedPageOfTheLogAgain(t *testing.T) {
+	log := openSample(t, smallSample)
+	log.mustWrite(t, -1)
+	flaky := &flakyLog{Store: log.events, every: 3}
+	got := buildAllIn(t, log, 100, memstore.New(), func(c *runtime.Config) { c.Events = flaky })
+	if flaky.failed == 0 {
+		t.Fatal("no read of the log failed: the test proved nothing")
+	}
+	want := buildAll(t, log, 100)
+	for _, p := range views.All() {
+		sameDocuments(t, p.Name, got[p.Name], want[p.Name])
 	}
 }

@@ -146,7 +146,7 @@ func (p *projector) catchUp(ctx context.Context) error {
 func (p *projector) drain(ctx context.Context, ws *workspace, cp eventstore.Position) (eventstore.Position, time.Time, error) {
 	var at time.Time
 	for {
-		page, err := p.rt.cfg.Events.ReadAll(ctx, cp, p.rt.cfg.BatchSize)
+		page, err := p.rt.readLog(ctx, cp, p.rt.cfg.BatchSize)
 		if err != nil {
 			return cp, at, fmt.Errorf("projection %s: read log: %w", p.p.Name, err)
 		}
@@ -238,7 +238,7 @@ func (p *projector) runAfter(ctx context.Context, cp eventstore.Position, b bus.
 		p.rt.metrics.gaps.WithLabelValues(p.p.Name).Inc()
 		after := cp
 		for after.Before(b.Prev) {
-			page, err := p.rt.cfg.Events.ReadAll(ctx, after, p.rt.cfg.BatchSize)
+			page, err := p.rt.readLog(ctx, after, p.rt.cfg.BatchSize)
 			if err != nil {
 				return nil, fmt.Errorf("projection %s: fill gap: %w", p.p.Name, err)
 			}
@@ -260,6 +260,33 @@ func (p *projector) runAfter(ctx context.Context, cp eventstore.Position, b bus.
 		}
 	}
 	return run, nil
+}
+
+// readLog reads a page of the log after after, trying again as writes
+// are: one blip of the event store (KurrentDB, over the network) failed a
+// rebuild of minutes, or its catch-up after the pass.
+func (r *Runtime) readLog(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	return retrying(ctx, r.cfg.Retry, func() ([]eventstore.RecordedEvent, error) {
+		return r.cfg.Events.ReadAll(ctx, after, limit)
+	})
+}
+
+// retrying calls f until it succeeds, r's attempts are spent or ctx ends,
+// pausing with r's backoff, and returns its last result.
+func retrying[T any](ctx context.Context, r Retry, f func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for attempt := range max(1, r.Attempts) {
+		if attempt > 0 {
+			if serr := sleep(ctx, r.pause(attempt-1)); serr != nil {
+				return v, serr
+			}
+		}
+		if v, err = f(); err == nil || ctx.Err() != nil {
+			return v, err
+		}
+	}
+	return v, err
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -235,7 +235,7 @@ func (r *Runtime) feed(handled map[string]bool, feeds []*feed) error {
 		if !slices.ContainsFunc(feeds, running) {
 			return nil
 		}
-		page, err := r.cfg.Events.ReadAll(ctx, after, r.cfg.RebuildBatchSize)
+		page, err := r.readLog(ctx, after, r.cfg.RebuildBatchSize)
 		if err != nil {
 			return fmt.Errorf("read log: %w", err)
 		}

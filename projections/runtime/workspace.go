@@ -95,22 +95,11 @@ func (w *workspace) readMany(keys []string) ([][]byte, error) {
 	}
 	// A read that fails is tried again, as a write is: a Redis blip
 	// during a rebuild's renders failed the whole rebuild.
-	var err error
-	for attempt := range max(1, w.retry.Attempts) {
-		if attempt > 0 {
-			if serr := sleep(w.ctx, w.retry.pause(attempt-1)); serr != nil {
-				return nil, serr
-			}
-		}
-		var vals [][]byte
-		if vals, err = w.views.Get(w.ctx, w.ns, keys...); err == nil {
-			return vals, nil
-		}
-		if w.ctx.Err() != nil {
-			return nil, w.ctx.Err()
-		}
+	vals, err := retrying(w.ctx, w.retry, func() ([][]byte, error) { return w.views.Get(w.ctx, w.ns, keys...) })
+	if err != nil && w.ctx.Err() == nil {
+		return nil, &storeError{err}
 	}
-	return nil, &storeError{err}
+	return vals, err
 }
 
 // storeError is a read of the views' store that kept failing: the store's
