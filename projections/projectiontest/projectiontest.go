@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,35 @@ func ViewWithFailingReads(t testing.TB, p projections.Projection, events []proje
 }
 
 var errReadFailed = errors.New("read failed")
+
+// SameWhenReadsFail replays events through p three times with a third of
+// the keys failing their first read mid-event (a different third each
+// time, so every key fails once) and fails the test unless each replay
+// holds the bytes of View's.
+func SameWhenReadsFail(t testing.TB, p projections.Projection, events []projections.Event) {
+	t.Helper()
+	clean := View(t, p, events)
+	total := 0
+	for third := range uint32(3) {
+		got, failures := ViewWithFailingReads(t, p, events, func(key string) bool {
+			return crc32.ChecksumIEEE([]byte(key))%3 == third
+		})
+		total += failures
+		for k := range clean {
+			if string(got[k]) != string(clean[k]) {
+				t.Errorf("%s: %s after %d failed reads\n got %s\nwant %s", p.Name, k, failures, got[k], clean[k])
+			}
+		}
+		for k := range got {
+			if _, ok := clean[k]; !ok {
+				t.Errorf("%s: %s only after failed reads", p.Name, k)
+			}
+		}
+	}
+	if total == 0 {
+		t.Fatalf("%s: no read failed", p.Name)
+	}
+}
 
 // viewOf applies events as ViewInBatches says; while it applies one (not
 // while it renders), a read of the store asks read first when it is set.

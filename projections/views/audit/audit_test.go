@@ -155,3 +155,14 @@ func TestTenantsAreKeptApart(t *testing.T) {
 		t.Error("the student's trail is not under the tenant")
 	}
 }
+
+// The test histories, with a third of the keys failing their first read
+// mid-event, build the bytes they build without (see
+// projectiontest.SameWhenReadsFail).
+func TestTheHistoriesAreTheSameWhenReadsFailMidEvent(t *testing.T) {
+	for _, l := range []*projectiontest.Log{history(), fullHistory()} {
+		projectiontest.SameWhenReadsFail(t, Projection, l.Events())
+	}
+	live := fullHistory().Events()
+	projectiontest.SameWhenReadsFail(t, Projection, cullLikeCodec(t, live, "s1"))
+}

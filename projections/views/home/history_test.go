@@ -199,3 +199,13 @@ func compare(t *testing.T, view map[string]json.RawMessage, want map[string]any)
 		}
 	}
 }
+
+// The test histories, with a third of the keys failing their first read
+// mid-event, build the bytes they build without (see
+// projectiontest.SameWhenReadsFail): culled, amended and edge cases the
+// sample organiser does not reach.
+func TestTheHistoriesAreTheSameWhenReadsFailMidEvent(t *testing.T) {
+	for _, l := range []*projectiontest.Log{history(false), history(true), edges()} {
+		projectiontest.SameWhenReadsFail(t, Projection, l.Events())
+	}
+}

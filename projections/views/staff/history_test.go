@@ -201,3 +201,14 @@ func decode(t *testing.T, v map[string]json.RawMessage, key string, into any) {
 	t.Helper()
 	projectiontest.Doc(t, v, key, into)
 }
+
+// The test histories, with a third of the keys failing their first read
+// mid-event, build the bytes they build without (see
+// projectiontest.SameWhenReadsFail): culled, amended and edge cases the
+// sample organiser does not reach.
+func TestTheHistoriesAreTheSameWhenReadsFailMidEvent(t *testing.T) {
+	for _, l := range []*projectiontest.Log{history(false), history(true), edges()} {
+		projectiontest.SameWhenReadsFail(t, Projection, l.Events())
+	}
+	projectiontest.SameWhenReadsFail(t, Projection, append(history(false).Events(), nextYear()...))
+}
