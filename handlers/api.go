@@ -114,6 +114,8 @@ func NewAPI(c APIConfig) (*API, error) {
 	case c.Logger == nil:
 		return nil, errors.New("handlers: API needs a logger")
 	}
+	marked := unavailableViews{views: c.Views, waiter: c.Waiter}
+	c.Views, c.Waiter = marked, marked
 	a := &API{log: c.Log, streams: c.Streams, requests: c.Requests, views: c.Views, waiter: c.Waiter,
 		authn: c.Authenticator, tokens: c.Tokens, now: c.Clock, logger: c.Logger,
 		maxBody: c.MaxBody, readWait: c.ReadWait, shredder: c.Keys}

@@ -89,6 +89,9 @@ func problemFor(ctx context.Context, err error) (Problem, bool) {
 	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Title: "Service unavailable",
 			Detail: "The event store cannot take this request right now; retry later (an Idempotency-Key makes the retry safe)."}, true
+	case errors.Is(err, errViewsUnavailable):
+		return Problem{Type: ProblemUnavailable, Status: http.StatusServiceUnavailable, Title: "Service unavailable",
+			Detail: "The views cannot be read right now; retry later."}, true
 	case errors.Is(err, context.Canceled):
 		// The client hung up; the status is never seen, but keep it a 4xx.
 		return Problem{Type: ProblemBadHeader, Status: 499, Title: "Client closed request"}, false

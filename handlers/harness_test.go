@@ -50,6 +50,15 @@ func (noViews) Scan(context.Context, string, string, func(string, []byte) error)
 func (noViews) WaitFor(context.Context, string, eventstore.Position) error             { return nil }
 
 // apiHarness is the API over a real SQLite store, served by httptest.
+// failingViews fails every read, as views in a Redis that is gone do.
+type failingViews struct{ err error }
+
+func (f failingViews) Get(context.Context, string, ...string) ([][]byte, error) { return nil, f.err }
+func (f failingViews) Scan(context.Context, string, string, func(string, []byte) error) error {
+	return f.err
+}
+func (f failingViews) WaitFor(context.Context, string, eventstore.Position) error { return f.err }
+
 type apiHarness struct {
 	t      testing.TB
 	dir    string
@@ -69,6 +78,9 @@ type apiHarness struct {
 	// rateLimit is the API's per-caller budget (none unless a test sets it
 	// before start).
 	rateLimit RateLimit
+	// viewsFail, set before a (re)start, makes every read of the views
+	// fail with it, as a lost Redis does.
+	viewsFail error
 }
 
 func newHarness(t testing.TB) *apiHarness { return newHarnessWith(t, false) }
@@ -111,6 +123,9 @@ func (h *apiHarness) start() {
 	if h.full {
 		h.read = startReadSide(t, h.dir, h.store)
 		h.codec, views, waiter = h.read.codec, h.read, h.read
+	}
+	if h.viewsFail != nil {
+		views, waiter = failingViews{h.viewsFail}, failingViews{h.viewsFail}
 	}
 	cfg := APIConfig{Log: eventstore.NewDomainLog(h.store, h.codec),
 		Streams: h.store, Requests: h.store, Views: views, Waiter: waiter, Authenticator: verifier,
