@@ -122,6 +122,13 @@ func TestAStoreOutageHoldsTheViewsBackAndLosesNothing(t *testing.T) {
 		t.Fatalf("failed calls at start %d, live %d (gets %d): the test proved nothing", atStart, live, flaky.failedGets.Load())
 	}
 	t.Logf("failed calls at start %d, live %d (gets %d)", atStart, live, flaky.failedGets.Load())
+	failed := 0.0
+	for _, p := range views.All() {
+		failed += metric(t, s.reg, "iup_projection_failed_batches_total", p.Name)
+	}
+	if failed == 0 {
+		t.Error("no failed batch counted: an operator would not see the outage")
+	}
 	want := buildAll(t, log, 500)
 	for _, p := range views.All() {
 		if parked, _ := s.rt.Parked(p.Name); len(parked) != 0 {

@@ -14,6 +14,7 @@ import (
 type metrics struct {
 	lagEvents, lagSeconds             *prometheus.GaugeVec
 	parked, applied, duplicates, gaps *prometheus.CounterVec
+	failed                            *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -31,8 +32,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Bus messages skipped as already applied."}, label),
 		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iup_projection_gaps_total",
 			Help: "Bus messages that arrived after a gap, filled from the event store."}, label),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iup_projection_failed_batches_total",
+			Help: "Live batches and catch-ups that failed and are tried again (the views' store or the log not answering)."}, label),
 	}
-	for _, c := range []prometheus.Collector{m.lagEvents, m.lagSeconds, m.parked, m.applied, m.duplicates, m.gaps} {
+	for _, c := range []prometheus.Collector{m.lagEvents, m.lagSeconds, m.parked, m.applied, m.duplicates, m.gaps, m.failed} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("projection runtime: register metrics: %w", err)
 		}

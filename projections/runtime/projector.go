@@ -133,6 +133,7 @@ func (p *projector) catchUp(ctx context.Context) error {
 		if err == nil || ctx.Err() != nil || errors.Is(err, projections.ErrFenced) {
 			return err
 		}
+		p.rt.metrics.failed.WithLabelValues(p.p.Name).Inc()
 		p.rt.log.Error("projection catch-up failed, will retry", "projection", p.p.Name, "err", err)
 		if sleep(ctx, p.rt.cfg.Retry.pause(attempt)) != nil {
 			return nil
@@ -186,6 +187,7 @@ func (p *projector) consume(ctx context.Context, feed <-chan *message.Message) e
 		case ctx.Err() != nil:
 			return nil
 		default:
+			p.rt.metrics.failed.WithLabelValues(p.p.Name).Inc()
 			p.rt.log.Error("projection batch failed, will retry", "projection", p.p.Name, "err", err)
 			if sleep(ctx, p.rt.cfg.Retry.Max) != nil {
 				return nil
