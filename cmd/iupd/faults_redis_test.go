@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -332,4 +335,78 @@ func TestFaultSlowRedis(t *testing.T) {
 // get reads path from an API process; the status, or 0 without an answer.
 func (c *cluster) get(p *proc, token, path string) (int, string) {
 	return c.post(p, token, "GET", path, "")
+}
+
+// Redis paused (SIGSTOP) under keyed writes, then resumed, twice: a read
+// during a pause answers 503, never 500; nothing acknowledged is lost; no
+// event is parked for the pause; and the views, which are not rebuilt
+// (Redis kept its data), reach the head and equal a clean build. The
+// processes give up on a Redis call after half a second (options of the
+// Redis URL), so a pause outlasts every retry the projector makes of an
+// event.
+func TestFaultRedisPausedUnderLoad(t *testing.T) {
+	total, every := faultPlan(t, 16*time.Second, 2)
+	const pause = 3 * time.Second
+	r := startOwnRedis(t)
+	c := distributedOn(t, r.addr)
+	c.redis += "?read_timeout=500ms&write_timeout=500ms&max_retries=0"
+	proj := c.start("projector-1", "project", "--admin-pprof")
+	api := c.start("api-1", "api")
+	token := mintToken(t, c.dataDir, "--sub", "admin1", "--tenant", faultTenant, "--role", "admin")
+	w := startKeyedWriters(t, 2, token, func() string { return "http://" + api.addr })
+	start := time.Now()
+	faults := 0
+	for time.Since(start)+every <= total {
+		time.Sleep(every / 2)
+		faults++
+		if err := r.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		paused := time.Now()
+		code, body := c.get(api, token, "/v1/actors/admin1/audit?limit=5")
+		if code != http.StatusServiceUnavailable {
+			t.Errorf("a read with Redis paused answered %d, want 503: %.200s", code, body)
+		}
+		time.Sleep(pause - time.Since(paused))
+		if err := r.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("fault %d at %s: redis paused %s, a read in it answered %d; %d writes acknowledged",
+			faults, time.Since(start).Round(time.Second), time.Since(paused).Round(100*time.Millisecond), code, w.count())
+	}
+	time.Sleep(every / 2)
+	acked := w.finish()
+	if faults == 0 || acked.total() == 0 {
+		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, acked.total())
+	}
+	events, err := kurrent.Open(c.events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	checkAcknowledged(t, events, acked)
+	rdb := r.client()
+	defer rdb.Close()
+	convergedIn(t, c, rdb, 60*time.Second)
+	resp, err := http.Get("http://" + proj.adm + "/admin/projections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var status struct {
+		Projections []struct {
+			Name   string `json:"name"`
+			Parked int    `json:"parked"`
+		} `json:"projections"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&status); err != nil || len(status.Projections) == 0 {
+		t.Fatalf("/admin/projections: %v, %d projections", err, len(status.Projections))
+	}
+	for _, s := range status.Projections {
+		if s.Parked != 0 {
+			t.Errorf("%s parked %d events for Redis's pause", s.Name, s.Parked)
+		}
+	}
+	t.Logf("%d pauses, %d writes acknowledged (%d registrations, %d renames), %d retries, answers other than 200/201 %v",
+		faults, acked.total(), len(acked.registered), len(acked.renamed), w.retries.Load(), w.status)
 }
