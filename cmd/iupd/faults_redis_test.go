@@ -221,6 +221,19 @@ func convergedIn(t *testing.T, c *cluster, rdb *redis.Client, within time.Durati
 	}
 }
 
+// lostNothing proves that every acknowledged write is in the log once and
+// every view in rdb reaches the log's head and equals a clean build.
+func lostNothing(t *testing.T, c *cluster, rdb *redis.Client, acked acknowledged) {
+	t.Helper()
+	events, err := kurrent.Open(c.events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	checkAcknowledged(t, events, acked)
+	convergedIn(t, c, rdb, 60*time.Second)
+}
+
 // Redis stopped and started empty, or flushed while it runs, under keyed
 // writes through the API: the projector notices the lost read models and
 // rebuilds, nothing acknowledged is lost, and the views converge.
@@ -264,13 +277,7 @@ func TestFaultRedisLostUnderLoad(t *testing.T) {
 	if faults == 0 || acked.total() == 0 {
 		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, acked.total())
 	}
-	events, err := kurrent.Open(c.events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer events.Close()
-	checkAcknowledged(t, events, acked)
-	convergedIn(t, c, rdb, 60*time.Second)
+	lostNothing(t, c, rdb, acked)
 	t.Logf("%d faults, %d writes acknowledged (%d registrations, %d renames), %d retries, answers other than 200/201 %v; projector at start %s, at end %s; api RSS at start %.1f MB, at end %.1f MB",
 		faults, acked.total(), len(acked.registered), len(acked.renamed), w.retries.Load(), w.status,
 		memStart[0], memEnd[0], float64(memStart[1].rss)/1024, float64(memEnd[1].rss)/1024)
@@ -318,15 +325,9 @@ func TestFaultSlowRedis(t *testing.T) {
 	acked := w.finish()
 	memEnd := [2]mem{memOf(proj.cmd.Process.Pid, proj.adm), memOf(api.cmd.Process.Pid, "")}
 	keepHeap(t, proj.adm, "projector-end")
-	events, err := kurrent.Open(c.events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer events.Close()
-	checkAcknowledged(t, events, acked)
 	rdb := r.client()
 	defer rdb.Close()
-	convergedIn(t, c, rdb, 60*time.Second)
+	lostNothing(t, c, rdb, acked)
 	t.Logf("%d writes acknowledged (%d registrations, %d renames), answers other than 200/201 %v; projector at start %s, at end %s; api RSS at start %.1f MB, at end %.1f MB",
 		acked.total(), len(acked.registered), len(acked.renamed), w.status,
 		memStart[0], memEnd[0], float64(memStart[1].rss)/1024, float64(memEnd[1].rss)/1024)
@@ -379,15 +380,9 @@ func TestFaultRedisPausedUnderLoad(t *testing.T) {
 	if faults == 0 || acked.total() == 0 {
 		t.Fatalf("%d faults, %d acknowledged writes: the test proved nothing", faults, acked.total())
 	}
-	events, err := kurrent.Open(c.events)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer events.Close()
-	checkAcknowledged(t, events, acked)
 	rdb := r.client()
 	defer rdb.Close()
-	convergedIn(t, c, rdb, 60*time.Second)
+	lostNothing(t, c, rdb, acked)
 	resp, err := http.Get("http://" + proj.adm + "/admin/projections")
 	if err != nil {
 		t.Fatal(err)
