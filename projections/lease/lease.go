@@ -1,7 +1,7 @@
 // Package lease gives one process at a time the right to run a projection
 // (or the forwarder), through a Redis key that expires unless its holder
 // renews it. Each grant carries a fencing token that only grows, and the
-// read-model store checks it in the same Lua script as every write
+// read-model store checks it in the same transaction as every write
 // (projections.Fence), so a holder that was paused past its lease, and
 // still believes it holds it, cannot write once another took over.
 package lease

@@ -131,7 +131,7 @@ func (p *projector) write(ctx context.Context, ns projections.Namespace, fresh b
 		err = p.apply(ctx, ns, fresh, pw.from, pw.to, pw.changes)
 		if errors.Is(err, projections.ErrCheckpointMoved) && uncertain && pw.to != pw.from {
 			// A write whose reply was lost (a timeout after Redis ran the
-			// script) moved the checkpoint to this batch's end: it landed,
+			// transaction) moved the checkpoint to this batch's end: it landed,
 			// and the batch is the same bytes whoever wrote it. Failing
 			// here failed a whole rebuild on one lost reply.
 			if cp, ok, cerr := p.rt.cfg.Views.Checkpoint(ctx, ns); cerr == nil && ok && cp == pw.to {
