@@ -105,6 +105,9 @@ func TestMain(m *testing.M) {
 	if cachedSample.dir != "" {
 		_ = os.RemoveAll(cachedSample.dir)
 	}
+	if distBin != "" { // the binary built for the multi-process tests
+		_ = os.RemoveAll(filepath.Dir(distBin))
+	}
 	os.Exit(code)
 }
 
