@@ -87,13 +87,13 @@ func ViewInBatches(t testing.TB, p projections.Projection, events []projections.
 	return viewOf(t, p, events, n, nil)
 }
 
-// ViewWithFailingReads is View over a store whose read of a key, while an
+// viewWithFailingReads is View over a store whose read of a key, while an
 // event is applied, fails the first time fail says so, as Redis may
 // mid-event: the event's writes are rolled back and it is applied again,
 // as the runtime retries it. A view that changes a document it read in
 // place, rather than a copy, shows here: the rollback cannot undo it and
 // the retry folds the event twice.
-func ViewWithFailingReads(t testing.TB, p projections.Projection, events []projections.Event, fail func(key string) bool) (view map[string]json.RawMessage, failures int) {
+func viewWithFailingReads(t testing.TB, p projections.Projection, events []projections.Event, fail func(key string) bool) (view map[string]json.RawMessage, failures int) {
 	t.Helper()
 	failed := map[string]bool{}
 	read := func(k string) error {
@@ -118,7 +118,7 @@ func SameWhenReadsFail(t testing.TB, p projections.Projection, events []projecti
 	clean := View(t, p, events)
 	total := 0
 	for third := range uint32(3) {
-		got, failures := ViewWithFailingReads(t, p, events, func(key string) bool {
+		got, failures := viewWithFailingReads(t, p, events, func(key string) bool {
 			return crc32.ChecksumIEEE([]byte(key))%3 == third
 		})
 		total += failures

@@ -43,9 +43,8 @@ func (s *Store) activeKey(name string) string            { return s.prefix + "ac
 //
 // It used to be one Lua script. Redis copies a script's every argument
 // into Lua strings before it runs, so a rebuild's documents were copied
-// once more inside Redis; a transaction's queued HSETs are not. With the
-// two cores shared with Redis, a rebuild of the sample organiser into
-// Redis ran at 0.7-0.85 of the speed it runs at now (BENCHMARKS.md).
+// once more inside Redis; a transaction's queued HSETs are not. Redis's
+// CPU for a rebuild of the sample organiser halved (BENCHMARKS.md).
 func (s *Store) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
 	// The last change of each key wins, as in order; what is left has one
 	// change per key, so writes and deletes may go in any order.
