@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"os"
+	goruntime "runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -71,9 +72,10 @@ func eventsPerSecond(b *testing.B, n int) {
 // time since it was made: on a machine shared with other work the wall
 // clock says more about the neighbours than about the code.
 func cpuMeter(b *testing.B, n int) func() {
-	start := cpuTime(b)
+	start, settled := cpuTime(b), settledCPU
 	return func() {
-		b.ReportMetric(float64(n*b.N)/(cpuTime(b)-start).Seconds(), "events/cpu-s")
+		used := cpuTime(b) - start - (settledCPU - settled)
+		b.ReportMetric(float64(n*b.N)/used.Seconds(), "events/cpu-s")
 	}
 }
 
@@ -94,7 +96,7 @@ func BenchmarkRebuildCeilingReadDecode(b *testing.B) {
 	b.ResetTimer()
 	defer cpuMeter(b, log.n)()
 	for range b.N {
-		freeOSMemory(b)
+		settle(b)
 		after, n := eventstore.Start, 0
 		for {
 			page, err := log.events.ReadAll(ctx, after, 500)
@@ -126,24 +128,37 @@ func BenchmarkRebuildMemory(b *testing.B) {
 	b.ResetTimer()
 	defer cpuMeter(b, log.n)()
 	for range b.N {
-		freeOSMemory(b)
+		settle(b)
 		rebuildAll(b, log, memstore.New())
 	}
 	eventsPerSecond(b, log.n)
 }
 
-// freeOSMemory returns the heap's free memory to the OS before a rebuild,
-// outside the timer, when IUP_BENCH_FREE_OS=1: a service starting has none
-// mapped yet, and a rebuild that collects less often pays for fresh pages
-// instead; without it a run's rebuilds reuse the pages of the one before.
-func freeOSMemory(b *testing.B) {
-	if os.Getenv("IUP_BENCH_FREE_OS") != "1" {
-		return
-	}
+// settle collects the garbage before a rebuild (or a ceiling pass),
+// outside the timer and the CPU meter, so that each starts from the same
+// heap. Run back to back without it, a rebuild inherited the collector's
+// goal from the live heap of the one before (GOGC 400 over a few hundred
+// MB), grew to over a gigabyte of fresh memory without a collection and
+// took 2-2.5 times as long, in whichever iterations the collections fell
+// that way: one binary could measure 0.7 of another's rate for no reason
+// in its code. A service's start has a small heap, as settle gives.
+// With IUP_BENCH_FREE_OS=1 it also returns the free memory to the OS: a
+// service starting has none mapped yet, and a rebuild that collects less
+// often pays for fresh pages instead.
+func settle(b *testing.B) {
 	b.StopTimer()
-	debug.FreeOSMemory()
+	start := cpuTime(b)
+	if os.Getenv("IUP_BENCH_FREE_OS") == "1" {
+		debug.FreeOSMemory()
+	} else {
+		goruntime.GC()
+	}
+	settledCPU += cpuTime(b) - start
 	b.StartTimer()
 }
+
+// settledCPU is the CPU time settle has spent, which cpuMeter leaves out.
+var settledCPU time.Duration
 
 // rebuildAll builds every view from log into views, as a start does.
 func rebuildAll(b testing.TB, log *sampleLog, views projections.Store) {
@@ -196,7 +211,7 @@ func BenchmarkRebuildRedis(b *testing.B) {
 	b.Run("runtime", func(b *testing.B) {
 		for range b.N {
 			prefix := redistest.Namespace(b)
-			freeOSMemory(b)
+			settle(b)
 			rebuildAll(b, log, redisstore.New(client, prefix))
 			b.StopTimer()
 			dropPrefix(b, client, prefix)
@@ -208,6 +223,7 @@ func BenchmarkRebuildRedis(b *testing.B) {
 	// script, no checkpoint check: what Redis can take at best.
 	b.Run("pipelined-baseline", func(b *testing.B) {
 		for range b.N {
+			settle(b)
 			prefix := redistest.Namespace(b)
 			for _, batch := range rec.batches {
 				docs, cp := prefix+"view:"+string(batch.ns), prefix+"checkpoint:"+string(batch.ns)
