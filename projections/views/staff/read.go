@@ -240,16 +240,19 @@ func (d *dirty) termsOf(id string, all []domain.TermRef) []domain.TermRef {
 	return out
 }
 
-// studentIDs lists the dirty students, sorted.
+// studentIDs lists the dirty students, sorted. A batch's marks (a
+// rebuild's: every student) are sorted once; added one by one in a new
+// array each, as addSorted does, they cost the square of their number.
 func (d *dirty) studentIDs() []string {
-	var ids []string
+	ids := make([]string, 0, len(d.people)+len(d.work))
 	for id := range d.people {
-		ids = addSorted(ids, id)
+		ids = append(ids, id)
 	}
 	for id := range d.work {
-		ids = addSorted(ids, id)
+		ids = append(ids, id)
 	}
-	return ids
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func compareUint(a, b uint64) int {

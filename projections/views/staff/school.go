@@ -85,7 +85,10 @@ func renderSchools(r *reader, d *dirty) error {
 		add := func(school string) {
 			for _, tm := range terms {
 				tg := target{school, tm}
-				changed[tg] = addSorted(changed[tg], id)
+				// ids come sorted: appended, each list stays sorted.
+				if ids := changed[tg]; len(ids) == 0 || ids[len(ids)-1] != id {
+					changed[tg] = append(ids, id)
+				}
 			}
 		}
 		if s.SchoolID != "" {
@@ -149,7 +152,7 @@ func markSchool(tx projections.Tx, t string, tg target, all bool, students []str
 	switch {
 	case c.All:
 		return nil // already whole: nothing to add
-	case all:
+	case all || len(students) > maxSchoolChanges:
 		c.All, c.Students = true, nil
 	default:
 		merged := c.Students // addSorted copies when it adds
