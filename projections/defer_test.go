@@ -176,3 +176,124 @@ func TestHeldRendersRunOnceWhenAskedWithTheLatestFacts(t *testing.T) {
 		t.Fatalf("after RenderPending(0): %d runs, %d pending", runs, o.Pending())
 	}
 }
+
+// marks is what a test's Gather collects: the ids the events named.
+type marks struct{ ids []string }
+
+// gatherIDs gathers id into "changed" and renders the ids a run saw into
+// "changed" as one string, counting runs.
+func gatherIDs(tx Tx, id string, runs *int) error {
+	return Gather(tx, "changed", func(m *marks) { m.ids = append(m.ids, id) }, func(tx Tx, m *marks) error {
+		*runs++
+		return PutJSON(tx, "changed", m.ids)
+	})
+}
+
+// What every event of a batch gathered reaches one render after the batch,
+// and the next batch gathers afresh.
+func TestAGatheredRenderRunsOncePerBatchWithWhatEveryEventAdded(t *testing.T) {
+	o := NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	runs := 0
+	batch := func(ids ...string) string {
+		t.Helper()
+		for _, id := range ids {
+			o.Begin()
+			if err := gatherIDs(o, id, &runs); err != nil {
+				t.Fatal(err)
+			}
+			o.Commit()
+		}
+		ch, err := o.Changes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Written()
+		if len(ch) != 1 || ch[0].Key != "changed" {
+			t.Fatalf("batch %v wrote %v, want the gathered document alone", ids, ch)
+		}
+		return string(ch[0].Value)
+	}
+	if got := batch("a", "b", "c"); got != `["a","b","c"]` || runs != 1 {
+		t.Fatalf("first batch rendered %s in %d runs, want [a b c] once", got, runs)
+	}
+	if got := batch("d"); got != `["d"]` || runs != 2 {
+		t.Fatalf("second batch rendered %s (%d runs in all), want [d] alone", got, runs)
+	}
+}
+
+// Held across batches (a rebuild), a gathered render collects every
+// batch's events and runs once when the held renders run.
+func TestAHeldGatheredRenderCollectsEveryBatch(t *testing.T) {
+	o := NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	o.HoldRenders = true
+	runs := 0
+	for _, id := range []string{"a", "b", "c"} {
+		o.Begin()
+		if err := gatherIDs(o, id, &runs); err != nil {
+			t.Fatal(err)
+		}
+		o.Commit()
+		if _, err := o.Changes(); err != nil {
+			t.Fatal(err)
+		}
+		o.Written()
+	}
+	if runs != 0 || o.Pending() != 1 {
+		t.Fatalf("%d runs, %d pending before the held renders; want 0 and 1", runs, o.Pending())
+	}
+	if err := o.RenderPending(0); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := o.Changes()
+	if err != nil || len(ch) != 1 || string(ch[0].Value) != `["a","b","c"]` || runs != 1 {
+		t.Fatalf("held render wrote %v (%v) in %d runs, want [a b c] once", ch, err, runs)
+	}
+}
+
+// A failed render drops what was gathered with it: the batch fails and
+// the next one starts from nothing.
+func TestAFailedGatheredRenderDropsWhatItGathered(t *testing.T) {
+	o := NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	boom := errors.New("boom")
+	fail := true
+	gather := func(id string) {
+		t.Helper()
+		err := Gather(o, "changed", func(m *marks) { m.ids = append(m.ids, id) }, func(tx Tx, m *marks) error {
+			if fail {
+				return boom
+			}
+			return PutJSON(tx, "changed", m.ids)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	gather("a")
+	if _, err := o.Changes(); !errors.Is(err, boom) {
+		t.Fatalf("Changes = %v, want the render's error", err)
+	}
+	fail = false
+	gather("b")
+	ch, err := o.Changes()
+	if err != nil || len(ch) != 1 || string(ch[0].Value) != `["b"]` {
+		t.Fatalf("after the failed batch: %v, %v; want [b] alone", ch, err)
+	}
+}
+
+// Outside an overlay a gathered render runs at once with the one event's
+// additions; a key gathered as two types is an error, not a lost render.
+func TestGatherOnAPlainTxRendersAtOnceAndKeysKeepTheirType(t *testing.T) {
+	tx := mapTx{}
+	runs := 0
+	if err := gatherIDs(tx, "a", &runs); err != nil || runs != 1 || string(tx["changed"]) != `["a"]` {
+		t.Fatalf("runs %d, changed %s, %v", runs, tx["changed"], err)
+	}
+	o := NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	if err := gatherIDs(o, "a", &runs); err != nil {
+		t.Fatal(err)
+	}
+	err := Gather(o, "changed", func(n *int) { *n++ }, func(Tx, *int) error { return nil })
+	if err == nil {
+		t.Fatal("a key gathered as another type was accepted")
+	}
+}

@@ -22,6 +22,9 @@ type Overlay struct {
 	mark    int             // len(dirty) at Begin
 	renders []deferred      // renders asked for by Defer, in first-asked order
 	pending map[string]bool // keys of the renders not yet run
+	// gathered holds, by render key, what Gather has collected for a
+	// render not yet run.
+	gathered map[string]any
 	// MaxClean bounds how many clean (written) documents stay cached.
 	MaxClean int
 	// MaxIdle is how many batches a clean document may stay cached unused:
@@ -259,6 +262,21 @@ func (o *Overlay) putObject(key string, v any) error {
 	return nil
 }
 
+// gather returns the value collected for the pending render at key; when
+// there is none, fresh makes one and its render, which is deferred.
+func (o *Overlay) gather(key string, fresh func() (any, func(Tx) error)) any {
+	if v, ok := o.gathered[key]; ok {
+		return v
+	}
+	v, render := fresh()
+	if o.gathered == nil {
+		o.gathered = map[string]any{}
+	}
+	o.gathered[key] = v
+	o.deferRender(key, render)
+	return v
+}
+
 func (o *Overlay) deferRender(key string, render func(Tx) error) {
 	if _, ok := o.pending[key]; ok {
 		return
@@ -284,6 +302,7 @@ func (o *Overlay) RenderPending(max int) error {
 		}
 		if err := o.renderLot(o.renders[done:end]); err != nil {
 			clear(o.pending)
+			clear(o.gathered)
 			o.renders = o.renders[:0]
 			return err
 		}
@@ -291,6 +310,7 @@ func (o *Overlay) RenderPending(max int) error {
 	}
 	for _, d := range o.renders[:done] {
 		delete(o.pending, d.key)
+		delete(o.gathered, d.key)
 	}
 	o.renders = append(o.renders[:0], o.renders[done:]...)
 	return nil

@@ -124,3 +124,33 @@ func Defer(tx Tx, key string, render func(tx Tx) error) error {
 	}
 	return nil
 }
+
+// Gather is Defer for a render that needs to know what the batch's events
+// changed, not only the facts they left: each event adds what it changed
+// (add, given the value gathered so far in the batch) and render runs once,
+// after the batch, with all of it. A view that works out from each event
+// which served documents it changed can so work it out once per batch (or,
+// when renders are held, once per rebuild) from the batch's final facts.
+// key names the render, as in Defer, and one Gather of one type. What add
+// collected stays when the event is rolled back, as a deferred render does:
+// render must be correct for any superset of what the kept events changed.
+// On a Tx other than an Overlay, render runs at once with what add gave.
+func Gather[T any](tx Tx, key string, add func(v *T), render func(tx Tx, v *T) error) error {
+	if o, ok := tx.(*Overlay); ok {
+		v, ok := o.gather(key, func() (any, func(Tx) error) {
+			v := new(T)
+			return v, func(tx Tx) error { return render(tx, v) }
+		}).(*T)
+		if !ok {
+			return fmt.Errorf("render %s: gathered as another type", key)
+		}
+		add(v)
+		return nil
+	}
+	v := new(T)
+	add(v)
+	if err := render(tx, v); err != nil {
+		return fmt.Errorf("render %s: %w", key, err)
+	}
+	return nil
+}

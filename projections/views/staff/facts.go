@@ -147,6 +147,43 @@ func (d *dirty) empty() bool {
 	return len(d.people) == 0 && len(d.work) == 0 && len(d.courses) == 0 && len(d.courseOnly) == 0 && len(d.terms) == 0
 }
 
+// merge adds what e marked to d. e is one event's and is not used after,
+// so d may take its sets.
+func (d *dirty) merge(e *dirty) {
+	union := func(into *map[string]bool, from map[string]bool) {
+		if *into == nil {
+			*into = from
+			return
+		}
+		for k := range from {
+			(*into)[k] = true
+		}
+	}
+	union(&d.people, e.people)
+	union(&d.courses, e.courses)
+	union(&d.courseOnly, e.courseOnly)
+	if d.terms == nil {
+		d.terms = e.terms
+	} else {
+		for t := range e.terms {
+			d.terms[t] = true
+		}
+	}
+	for id, ts := range e.work {
+		if d.work == nil {
+			d.work = map[string]map[domain.TermRef]bool{}
+		}
+		w := d.work[id]
+		if w == nil {
+			d.work[id] = ts
+			continue
+		}
+		for t := range ts {
+			w[t] = true
+		}
+	}
+}
+
 func (d *dirty) student(id string, terms ...domain.TermRef) {
 	if d.work == nil {
 		d.work = map[string]map[domain.TermRef]bool{}

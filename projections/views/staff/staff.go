@@ -90,15 +90,25 @@ func family(name string, views []string, renders ...func(r *reader, d *dirty) er
 			if d.empty() {
 				return nil
 			}
-			// One reader for all renders: they read facts the event has
-			// finished changing, and write only served documents.
-			r := newReader(tx, t)
-			for _, render := range renders {
-				if err := render(r, d); err != nil {
-					return err
-				}
-			}
-			return nil
+			// Which served documents changed is worked out once per batch
+			// (per rebuild, when renders are held) from what all its events
+			// marked: worked out per event, it read every marked student's
+			// relations again and cost twice the fold. Marks only grow and
+			// relations keep their ended periods, so the batch's final facts
+			// name every document an event's own would have.
+			return projections.Gather(tx, "renders/"+name+"/"+t, func(all *dirty) { all.merge(d) },
+				func(tx projections.Tx, all *dirty) error {
+					// One reader for all renders: they read facts the
+					// batch has finished changing, and write only served
+					// documents.
+					r := newReader(tx, t)
+					for _, render := range renders {
+						if err := render(r, all); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
 		},
 	}
 }
