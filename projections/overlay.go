@@ -262,19 +262,14 @@ func (o *Overlay) putObject(key string, v any) error {
 	return nil
 }
 
-// gather returns the value collected for the pending render at key; when
-// there is none, fresh makes one and its render, which is deferred.
-func (o *Overlay) gather(key string, fresh func() (any, func(Tx) error)) any {
-	if v, ok := o.gathered[key]; ok {
-		return v
-	}
-	v, render := fresh()
+// deferGathered defers render at key, noting v as what Gather collects
+// for it until it runs.
+func (o *Overlay) deferGathered(key string, v any, render func(Tx) error) {
 	if o.gathered == nil {
 		o.gathered = map[string]any{}
 	}
 	o.gathered[key] = v
 	o.deferRender(key, render)
-	return v
 }
 
 func (o *Overlay) deferRender(key string, render func(Tx) error) {

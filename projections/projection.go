@@ -137,10 +137,13 @@ func Defer(tx Tx, key string, render func(tx Tx) error) error {
 // On a Tx other than an Overlay, render runs at once with what add gave.
 func Gather[T any](tx Tx, key string, add func(v *T), render func(tx Tx, v *T) error) error {
 	if o, ok := tx.(*Overlay); ok {
-		v, ok := o.gather(key, func() (any, func(Tx) error) {
+		got, found := o.gathered[key]
+		if !found {
 			v := new(T)
-			return v, func(tx Tx) error { return render(tx, v) }
-		}).(*T)
+			o.deferGathered(key, v, func(tx Tx) error { return render(tx, v) })
+			got = v
+		}
+		v, ok := got.(*T)
 		if !ok {
 			return fmt.Errorf("render %s: gathered as another type", key)
 		}

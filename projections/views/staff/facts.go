@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -150,38 +151,29 @@ func (d *dirty) empty() bool {
 // merge adds what e marked to d. e is one event's and is not used after,
 // so d may take its sets.
 func (d *dirty) merge(e *dirty) {
-	union := func(into *map[string]bool, from map[string]bool) {
-		if *into == nil {
-			*into = from
-			return
-		}
-		for k := range from {
-			(*into)[k] = true
-		}
-	}
 	union(&d.people, e.people)
 	union(&d.courses, e.courses)
 	union(&d.courseOnly, e.courseOnly)
-	if d.terms == nil {
-		d.terms = e.terms
-	} else {
-		for t := range e.terms {
-			d.terms[t] = true
-		}
-	}
+	union(&d.terms, e.terms)
 	for id, ts := range e.work {
 		if d.work == nil {
 			d.work = map[string]map[domain.TermRef]bool{}
 		}
-		w := d.work[id]
-		if w == nil {
+		if d.work[id] == nil {
 			d.work[id] = ts
-			continue
-		}
-		for t := range ts {
-			w[t] = true
+		} else {
+			maps.Copy(d.work[id], ts)
 		}
 	}
+}
+
+// union adds the set from to *into, taking from itself when *into is empty.
+func union[K comparable](into *map[K]bool, from map[K]bool) {
+	if *into == nil {
+		*into = from
+		return
+	}
+	maps.Copy(*into, from)
 }
 
 func (d *dirty) student(id string, terms ...domain.TermRef) {
