@@ -218,9 +218,11 @@ func (o *Overlay) Put(key string, value []byte) {
 // Delete implements Tx.
 func (o *Overlay) Delete(key string) { o.set(key, &doc{deleted: true}) }
 
-func (o *Overlay) getObject(key string, v any) (bool, error) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+// getObject copies the document at key into v, decoding it only when the
+// cache holds no object of v's type. Generic, not reflective: a typed copy
+// and no boxing of v, which a rebuild does for every fact it reads.
+func getObject[T any](o *Overlay, key string, v *T) (bool, error) {
+	if v == nil {
 		return false, fmt.Errorf("document %s: GetJSON needs a non-nil pointer", key)
 	}
 	d, ok := o.entries[key]
@@ -236,29 +238,41 @@ func (o *Overlay) getObject(key string, v any) (bool, error) {
 	if d.deleted {
 		return false, nil
 	}
-	if d.obj == nil || reflect.TypeOf(d.obj) != rv.Type() {
-		obj := reflect.New(rv.Type().Elem())
-		if err := decode(d.raw, obj.Interface()); err != nil {
+	obj, same := d.obj.(*T)
+	if !same {
+		raw, err := o.Get(key) // encodes an object of another type first
+		if err != nil {
+			return true, err
+		}
+		obj = new(T)
+		if err := decode(raw, obj); err != nil {
 			return true, fmt.Errorf("document %s: %w", key, err)
 		}
-		d.obj = obj.Interface()
+		d.obj = obj
 	}
-	rv.Elem().Set(reflect.ValueOf(d.obj).Elem())
+	*v = *obj
 	return true, nil
 }
 
-func (o *Overlay) putObject(key string, v any) error {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		rv = rv.Elem()
-	}
+// putObject stages a copy of v at key, encoded when the batch commits.
+func putObject[T any](o *Overlay, key string, v T) error {
+	obj := new(T)
+	*obj = v
+	return putOwned(o, key, obj)
+}
+
+// putOwned stages obj itself at key: the caller hands it over and keeps
+// no reference it could change it through.
+func putOwned[T any](o *Overlay, key string, obj *T) error {
 	// Reject what cannot be encoded now, not at commit.
-	if rv.Kind() == reflect.Func || rv.Kind() == reflect.Chan {
-		return fmt.Errorf("document %s: %s cannot be stored", key, rv.Type())
+	t := reflect.TypeFor[T]()
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	obj := reflect.New(rv.Type())
-	obj.Elem().Set(rv)
-	o.set(key, &doc{obj: obj.Interface()})
+	if t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
+		return fmt.Errorf("document %s: %s cannot be stored", key, t)
+	}
+	o.set(key, &doc{obj: obj})
 	return nil
 }
 

@@ -77,26 +77,30 @@ func (p Projection) Namespace(generation string) Namespace {
 // On an Overlay the decoded document is kept, so the next read of the same
 // key in this batch or a later one costs a copy, not a decode. v receives a
 // shallow copy: mutate what you read only to Put it back.
-func GetJSON(tx Tx, key string, v any) (bool, error) {
+func GetJSON[T any](tx Tx, key string, v *T) (bool, error) {
 	if o, ok := tx.(*Overlay); ok {
-		return o.getObject(key, v)
+		return getObject(o, key, v)
 	}
 	b, err := tx.Get(key)
 	if err != nil || b == nil {
 		return false, err
 	}
-	if err := decode(b, v); err != nil {
+	// Decoded apart and copied, so that v itself never escapes: a caller's
+	// local stays on its stack.
+	obj := new(T)
+	if err := decode(b, obj); err != nil {
 		return true, fmt.Errorf("document %s: %w", key, err)
 	}
+	*v = *obj
 	return true, nil
 }
 
 // PutJSON stores v at key. On an Overlay it is encoded only when the batch
 // commits; encoding/json sorts map keys, so equal views encode to equal
 // bytes, which the rebuild comparison relies on.
-func PutJSON(tx Tx, key string, v any) error {
+func PutJSON[T any](tx Tx, key string, v T) error {
 	if o, ok := tx.(*Overlay); ok {
-		return o.putObject(key, v)
+		return putObject(o, key, v)
 	}
 	b, err := encode(v)
 	if err != nil {
@@ -104,6 +108,22 @@ func PutJSON(tx Tx, key string, v any) error {
 	}
 	tx.Put(key, b)
 	return nil
+}
+
+// UpdateJSON reads the document at key (zero when there is none), lets
+// change edit it and stores the result, as GetJSON and PutJSON would. On an
+// Overlay the edited copy is the one staged, so an update costs one copy
+// of the document, not three: folds update their facts on every event.
+func UpdateJSON[T any](tx Tx, key string, change func(*T)) error {
+	v := new(T)
+	if _, err := GetJSON(tx, key, v); err != nil {
+		return err
+	}
+	change(v)
+	if o, ok := tx.(*Overlay); ok {
+		return putOwned(o, key, v)
+	}
+	return PutJSON(tx, key, *v)
 }
 
 // Defer asks for render to run once the batch's events are all applied,

@@ -199,13 +199,19 @@ func TestACullThatFailsPartwayLeavesTheCachedDocumentsAsTheyWere(t *testing.T) {
 		var out []string
 		for _, k := range keys {
 			var v any
+			var found bool
+			var err error
 			switch k {
 			case prevKey(tenant, entryStream):
-				v = &prevDoc{}
+				var d prevDoc
+				found, err = projections.GetJSON(o, k, &d)
+				v = d
 			default:
-				v = &PageDoc{}
+				var d PageDoc
+				found, err = projections.GetJSON(o, k, &d)
+				v = d
 			}
-			if found, err := projections.GetJSON(o, k, v); err != nil || !found {
+			if err != nil || !found {
 				t.Fatalf("%s: %v, found %v", k, err, found)
 			}
 			b, err := json.Marshal(v)

@@ -33,7 +33,7 @@ func foldConference(tx projections.Tx, t string, ev projections.Event, d *dirty)
 	case conference.Acknowledged:
 		confID, student = e.ConferenceID, e.StudentID
 	}
-	err := update(tx, confFactKey(t, confID), func(c *confFact) {
+	err := projections.UpdateJSON(tx, confFactKey(t, confID), func(c *confFact) {
 		c.ConferenceID, c.StudentID = confID, student
 		c.Culled = c.Culled || ev.Culled
 		applyConference(c, ev)

@@ -210,16 +210,6 @@ func load[T any](tx projections.Tx, key string) (T, bool, error) {
 	return v, ok, err
 }
 
-// update reads, changes and writes one fact document.
-func update[T any](tx projections.Tx, key string, change func(*T)) error {
-	v, _, err := load[T](tx, key)
-	if err != nil {
-		return err
-	}
-	change(&v)
-	return projections.PutJSON(tx, key, v)
-}
-
 func addSorted(ids []string, id string) []string {
 	i, found := slices.BinarySearch(ids, id)
 	if found {

@@ -76,7 +76,7 @@ func fold(tx projections.Tx, t string, ev projections.Event, revisions bool) (*d
 		plan.AgreementsRecorded, plan.Published, plan.Unpublished, plan.Archived, plan.LegacyDocumentAttached:
 		err = foldPlan(tx, t, ev, revisions, d)
 	case assessment.RoundCreated:
-		err = update(tx, roundFactKey(t, e.RoundID), func(r *roundFact) {
+		err = projections.UpdateJSON(tx, roundFactKey(t, e.RoundID), func(r *roundFact) {
 			r.RoundID, r.CourseID, r.Term, r.Title = e.RoundID, e.CourseID, e.Term, e.Title
 			r.Steps, r.FreeText, r.SelfAssessment = e.Steps, e.FreeText, e.SelfAssessment
 		})
@@ -123,7 +123,7 @@ func rosterStudent(e domain.Event) string {
 }
 
 func indexStudent(tx projections.Tx, t, student string, change func(*studentFacts)) error {
-	return update(tx, studentFactKey(t, student), change)
+	return projections.UpdateJSON(tx, studentFactKey(t, student), change)
 }
 
 func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool, d *dirty) error {

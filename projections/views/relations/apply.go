@@ -16,7 +16,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		return err
 	}
 	student := func(id string, f func(*Student)) error {
-		return update(tx, StudentKey(t, id), func(s *Student) { s.ID = id; f(s) })
+		return projections.UpdateJSON(tx, StudentKey(t, id), func(s *Student) { s.ID = id; f(s) })
 	}
 	switch e := ev.Event.(type) {
 	case roster.StudentRegistered:
@@ -46,7 +46,7 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		}); err != nil {
 			return err
 		}
-		return update(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.ID = e.GuardianID; p.Students = addSorted(p.Students, e.StudentID) })
+		return projections.UpdateJSON(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.ID = e.GuardianID; p.Students = addSorted(p.Students, e.StudentID) })
 	case roster.GuardianUnlinked:
 		return student(e.StudentID, func(s *Student) {
 			s.Guardians = slices.Clone(s.Guardians) // changed in a copy: see endPeriod
@@ -68,29 +68,29 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 		}); err != nil {
 			return err
 		}
-		return update(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID = e.StaffID; p.Students = addSorted(p.Students, e.StudentID) })
+		return projections.UpdateJSON(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID = e.StaffID; p.Students = addSorted(p.Students, e.StudentID) })
 	case roster.MentorEnded:
 		return student(e.StudentID, func(s *Student) { s.Mentors = endPeriod(s.Mentors, e.StaffID, e.EffectiveFrom) })
 	case roster.StaffRegistered:
-		return update(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID, p.Name = e.StaffID, e.DisplayName })
+		return projections.UpdateJSON(tx, StaffKey(t, e.StaffID), func(p *Person) { p.ID, p.Name = e.StaffID, e.DisplayName })
 	case roster.StaffRenamed:
-		return update(tx, StaffKey(t, e.StaffID), func(p *Person) { p.Name = e.DisplayName })
+		return projections.UpdateJSON(tx, StaffKey(t, e.StaffID), func(p *Person) { p.Name = e.DisplayName })
 	case roster.GuardianRegistered:
-		return update(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.ID, p.Name = e.GuardianID, e.DisplayName })
+		return projections.UpdateJSON(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.ID, p.Name = e.GuardianID, e.DisplayName })
 	case roster.GuardianRenamed:
-		return update(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.Name = e.DisplayName })
+		return projections.UpdateJSON(tx, GuardianKey(t, e.GuardianID), func(p *Person) { p.Name = e.DisplayName })
 	case roster.CourseCreated:
-		return update(tx, CourseKey(t, e.CourseID), func(c *Course) {
+		return projections.UpdateJSON(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			c.ID, c.SchoolID, c.Subject, c.Name, c.Term, c.WholeYear = e.CourseID, e.SchoolID, e.Subject, e.Name, e.Term, e.WholeYear
 		})
 	case roster.CourseTeacherAssigned:
-		return update(tx, CourseKey(t, e.CourseID), func(c *Course) {
+		return projections.UpdateJSON(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			c.Teachers = append(c.Teachers, Period{ID: e.StaffID, From: e.EffectiveFrom})
 		})
 	case roster.CourseTeacherEnded:
-		return update(tx, CourseKey(t, e.CourseID), func(c *Course) { c.Teachers = endPeriod(c.Teachers, e.StaffID, e.EffectiveFrom) })
+		return projections.UpdateJSON(tx, CourseKey(t, e.CourseID), func(c *Course) { c.Teachers = endPeriod(c.Teachers, e.StaffID, e.EffectiveFrom) })
 	case roster.StudentsEnrolled:
-		if err := update(tx, CourseKey(t, e.CourseID), func(c *Course) {
+		if err := projections.UpdateJSON(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			for _, id := range e.StudentIDs {
 				c.Students = append(c.Students, Period{ID: id, From: e.EffectiveFrom})
 			}
@@ -103,28 +103,28 @@ func Apply(tx projections.Tx, ev projections.Event) error {
 			}
 		}
 	case roster.StudentsUnenrolled:
-		return update(tx, CourseKey(t, e.CourseID), func(c *Course) {
+		return projections.UpdateJSON(tx, CourseKey(t, e.CourseID), func(c *Course) {
 			for _, id := range e.StudentIDs {
 				c.Students = endPeriod(c.Students, id, e.EffectiveFrom)
 			}
 		})
 	case setup.TemplateVersionCreated:
-		return update(tx, TemplateKey(t, e.TemplateID), func(tp *Template) {
+		return projections.UpdateJSON(tx, TemplateKey(t, e.TemplateID), func(tp *Template) {
 			tp.ID = e.TemplateID
 			tp.Versions = append(tp.Versions, setup.TemplateVersion{Version: e.Version, Title: e.Title, SchoolID: e.SchoolID, Fields: e.Fields})
 		})
 	case setup.SupportVisibilitySet:
-		return update(tx, OrganiserKey(t), func(o *Organiser) { o.ShowSupportToHome = e.ShowSupportToHome })
+		return projections.UpdateJSON(tx, OrganiserKey(t), func(o *Organiser) { o.ShowSupportToHome = e.ShowSupportToHome })
 	case setup.TimeZoneSet:
-		return update(tx, OrganiserKey(t), func(o *Organiser) { o.TimeZone = e.TimeZone })
+		return projections.UpdateJSON(tx, OrganiserKey(t), func(o *Organiser) { o.TimeZone = e.TimeZone })
 	case setup.SchoolYearCreated:
-		return update(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
+		return projections.UpdateJSON(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
 			// A copy: the event is shared with the other projections
 			// (decoded once), and a later change of dates edits the terms.
 			y.ID, y.SchoolID, y.Terms = e.SchoolYearID, e.SchoolID, slices.Clone(e.Terms)
 		})
 	case setup.TermDatesChanged:
-		return update(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
+		return projections.UpdateJSON(tx, SchoolYearKey(t, e.SchoolYearID), func(y *SchoolYear) {
 			// Changed in a copy: the document read shares its terms with
 			// the one the batch holds, which an event that fails restores.
 			y.Terms = slices.Clone(y.Terms)

@@ -150,15 +150,6 @@ func load[T any](tx projections.Tx, key string) (T, bool, error) {
 // Load reads the relation document at key (StudentKey, CourseKey, ...).
 func Load[T any](tx projections.Tx, key string) (T, bool, error) { return load[T](tx, key) }
 
-func update[T any](tx projections.Tx, key string, change func(*T)) error {
-	v, _, err := load[T](tx, key)
-	if err != nil {
-		return err
-	}
-	change(&v)
-	return projections.PutJSON(tx, key, v)
-}
-
 // addSorted inserts id into a sorted set of ids.
 func addSorted(ids []string, id string) []string {
 	i, found := slices.BinarySearch(ids, id)

@@ -21,7 +21,7 @@ func TestAFailedEventLeavesTheDocumentsItReadAsTheyWere(t *testing.T) {
 	}
 	o.Commit()
 	o.Begin()
-	if err := update(o, key, func(s *school) { s.Students = addSorted(s.Students, "b") }); err != nil {
+	if err := projections.UpdateJSON(o, key, func(s *school) { s.Students = addSorted(s.Students, "b") }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := load[school](o, key); !slices.Equal(got.Students, []string{"a", "b", "c"}) {

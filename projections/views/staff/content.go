@@ -28,7 +28,7 @@ func foldContent(tx projections.Tx, t string, ev projections.Event) (*dirty, err
 		return d, err
 	}
 	student := func(id string, change func(*studentFacts)) error {
-		return update(tx, studentKey(t, id), change)
+		return projections.UpdateJSON(tx, studentKey(t, id), change)
 	}
 	var err error
 	switch e := ev.Event.(type) {
@@ -94,7 +94,7 @@ func yearTerms(t domain.TermRef) []domain.TermRef {
 // plan's first event, or read from the id (student.schoolyear.kind).
 func planStatus(tx projections.Tx, t string, d *dirty, studentID, planID string, term domain.TermRef, change func(*planFact)) error {
 	var at domain.TermRef
-	err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+	err := projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
 		i := slices.IndexFunc(f.Plans, func(p planFact) bool { return p.ID == planID })
 		if i < 0 {
 			if term.SchoolYear == "" {
@@ -118,7 +118,7 @@ func planStatus(tx projections.Tx, t string, d *dirty, studentID, planID string,
 // conferenceStatus changes the student's talk conferenceID.
 func conferenceStatus(tx projections.Tx, t string, d *dirty, studentID, conferenceID string, term domain.TermRef, change func(*conferenceFact)) error {
 	var at domain.TermRef
-	err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+	err := projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
 		f.Conferences = slices.Clone(f.Conferences) // changed in a copy: see addSorted
 		i := slices.IndexFunc(f.Conferences, func(c conferenceFact) bool { return c.ID == conferenceID })
 		if i < 0 {

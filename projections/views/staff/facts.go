@@ -65,7 +65,7 @@ type detailFact struct {
 // details records grade and school form from a day on; a change with the
 // same day replaces the earlier one.
 func details(tx projections.Tx, t, studentID string, df detailFact) error {
-	return update(tx, studentKey(t, studentID), func(f *studentFacts) {
+	return projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
 		f.Details = slices.DeleteFunc(f.Details, func(x detailFact) bool { return x.From == df.From })
 		i, _ := slices.BinarySearchFunc(f.Details, df, func(a, b detailFact) int { return a.From.Compare(b.From) })
 		f.Details = slices.Insert(slices.Clip(f.Details), i, df) // a new array: see addSorted
@@ -220,12 +220,12 @@ func fold(tx projections.Tx, t string, ev projections.Event) (*dirty, error) {
 		mark(&d.people, e.StudentID)
 	case roster.MentorAssigned:
 		mark(&d.people, e.StudentID)
-		err = update(tx, indexKey(t), func(x *index) { x.Mentors = addSorted(x.Mentors, e.StaffID) })
+		err = projections.UpdateJSON(tx, indexKey(t), func(x *index) { x.Mentors = addSorted(x.Mentors, e.StaffID) })
 	case roster.MentorEnded:
 		mark(&d.people, e.StudentID)
 	case roster.CourseCreated:
 		mark(&d.courses, e.CourseID)
-		err = update(tx, yearKey(t, e.Term.SchoolYear), func(y *year) { y.Courses = addSorted(y.Courses, e.CourseID) })
+		err = projections.UpdateJSON(tx, yearKey(t, e.Term.SchoolYear), func(y *year) { y.Courses = addSorted(y.Courses, e.CourseID) })
 		if err == nil {
 			err = addTerms(tx, t, d, courseTerms(e.Term, e.WholeYear)...)
 		}
@@ -266,7 +266,7 @@ func courseTerms(term domain.TermRef, wholeYear bool) []domain.TermRef {
 // place starts a student's placement at a school from day from, ending
 // the open one; a repeated registration at the same school adds nothing.
 func place(tx projections.Tx, t, studentID, schoolID string, from domain.Date, d *dirty) error {
-	if err := update(tx, studentKey(t, studentID), func(f *studentFacts) {
+	if err := projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
 		f.Schools = slices.Clone(f.Schools) // changed in a copy: see addSorted
 		for i := range f.Schools {
 			if f.Schools[i].To.IsZero() {
@@ -280,16 +280,16 @@ func place(tx projections.Tx, t, studentID, schoolID string, from domain.Date, d
 	}); err != nil {
 		return err
 	}
-	if err := update(tx, schoolKey(t, schoolID), func(s *school) { s.Students = addSorted(s.Students, studentID) }); err != nil {
+	if err := projections.UpdateJSON(tx, schoolKey(t, schoolID), func(s *school) { s.Students = addSorted(s.Students, studentID) }); err != nil {
 		return err
 	}
-	return update(tx, indexKey(t), func(x *index) { x.Schools = addSorted(x.Schools, schoolID) })
+	return projections.UpdateJSON(tx, indexKey(t), func(x *index) { x.Schools = addSorted(x.Schools, schoolID) })
 }
 
 // addTerms records terms in the index; a term seen for the first time
 // makes every document of it dirty.
 func addTerms(tx projections.Tx, t string, d *dirty, terms ...domain.TermRef) error {
-	return update(tx, indexKey(t), func(x *index) {
+	return projections.UpdateJSON(tx, indexKey(t), func(x *index) {
 		for _, tm := range terms {
 			i, found := slices.BinarySearchFunc(x.Terms, tm, compareTerms)
 			if !found {
@@ -315,15 +315,6 @@ func load[T any](tx projections.Tx, key string) (T, error) {
 	var v T
 	_, err := projections.GetJSON(tx, key, &v)
 	return v, err
-}
-
-func update[T any](tx projections.Tx, key string, change func(*T)) error {
-	v, err := load[T](tx, key)
-	if err != nil {
-		return err
-	}
-	change(&v)
-	return projections.PutJSON(tx, key, v)
 }
 
 // addSorted returns ids with id in its sorted place, in a new array when

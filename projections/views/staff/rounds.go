@@ -9,7 +9,7 @@ import (
 
 // entry changes one student's entry in a round and marks it dirty.
 func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, change func(*entryFact)) error {
-	return update(tx, roundKey(t, roundID), func(r *roundFact) {
+	return projections.UpdateJSON(tx, roundKey(t, roundID), func(r *roundFact) {
 		r.ID = roundID
 		i, found := slices.BinarySearchFunc(r.Entries, studentID, func(e entryFact, id string) int {
 			return compareStrings(e.StudentID, id)
@@ -26,7 +26,7 @@ func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, cha
 // assessmentFacts folds the round and entry events.
 func assessmentFacts(tx projections.Tx, t string, ev projections.Event, d *dirty) (bool, error) {
 	round := func(id string, change func(*roundFact)) error {
-		return update(tx, roundKey(t, id), func(r *roundFact) {
+		return projections.UpdateJSON(tx, roundKey(t, id), func(r *roundFact) {
 			r.ID = id
 			change(r)
 			mark(&d.courses, r.CourseID)
@@ -43,7 +43,7 @@ func assessmentFacts(tx projections.Tx, t string, ev projections.Event, d *dirty
 			}
 		})
 		if err == nil {
-			err = update(tx, courseRoundsKey(t, e.CourseID), func(c *courseRounds) {
+			err = projections.UpdateJSON(tx, courseRoundsKey(t, e.CourseID), func(c *courseRounds) {
 				if !slices.Contains(c.Rounds, e.RoundID) {
 					c.Rounds = append(c.Rounds, e.RoundID)
 				}
