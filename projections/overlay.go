@@ -17,7 +17,12 @@ type Overlay struct {
 	base    func(key string) ([]byte, error)
 	entries map[string]*doc
 	dirty   []string // keys with unwritten changes, in first-touched order
-	journal map[string]*doc
+	// journal holds, for each write of the event being applied, the
+	// entry it replaced (nil: none), oldest first. A slice, not a map:
+	// a rebuild begins and commits an event some forty thousand times a
+	// sample school's year, and clearing a map costs its largest size
+	// ever, which one enrolment of a whole year group set for good.
+	journal []replaced
 	inEvent bool
 	mark    int             // len(dirty) at Begin
 	renders []deferred      // renders asked for by Defer, in first-asked order
@@ -116,43 +121,51 @@ func NewOverlay(base func(key string) ([]byte, error)) *Overlay {
 	return &Overlay{base: base, entries: map[string]*doc{}, pending: map[string]bool{}, MaxClean: 100_000, MaxIdle: DefaultMaxIdle}
 }
 
+// replaced is one journaled write: the entry at key before it.
+type replaced struct {
+	key  string
+	prev *doc
+}
+
 // Begin starts journaling one event's writes.
 func (o *Overlay) Begin() {
 	o.inEvent = true
 	o.mark = len(o.dirty)
-	if o.journal == nil {
-		o.journal = map[string]*doc{}
-	}
-	clear(o.journal)
+	o.forget()
 }
 
 // Commit keeps the event's writes.
-func (o *Overlay) Commit() { o.inEvent = false; clear(o.journal) }
+func (o *Overlay) Commit() { o.inEvent = false; o.forget() }
+
+// forget empties the journal, letting go of the entries it held.
+func (o *Overlay) forget() {
+	clear(o.journal)
+	o.journal = o.journal[:0]
+}
 
 // Rollback undoes the writes since Begin.
 func (o *Overlay) Rollback() {
-	for k, prev := range o.journal {
-		if prev == nil {
-			delete(o.entries, k)
+	// Newest first, so a key written twice ends as its first write found it.
+	for _, r := range slices.Backward(o.journal) {
+		if r.prev == nil {
+			delete(o.entries, r.key)
 		} else {
-			o.entries[k] = prev
+			o.entries[r.key] = r.prev
 		}
 	}
 	// The keys the event made dirty are at the end, and clean again (a
 	// later write lists them again).
 	o.dirty = o.dirty[:o.mark]
 	o.inEvent = false
-	clear(o.journal)
+	o.forget()
 }
 
 // set replaces the entry at key, journaling the previous one.
 func (o *Overlay) set(key string, d *doc) {
 	prev, had := o.entries[key]
 	if o.inEvent {
-		if _, seen := o.journal[key]; !seen {
-			// prev itself: once replaced below, nothing changes it.
-			o.journal[key] = prev // nil when there was none
-		}
+		// prev itself: once replaced below, nothing changes it.
+		o.journal = append(o.journal, replaced{key: key, prev: prev}) // nil when there was none
 	}
 	if !had || !prev.dirty {
 		o.dirty = append(o.dirty, key)
@@ -255,7 +268,22 @@ func getObject[T any](o *Overlay, key string, v *T) (bool, error) {
 }
 
 // putObject stages a copy of v at key, encoded when the batch commits.
+// A pointer is followed: what is staged is a copy of what it points to, so
+// the caller's later changes do not reach the staged document.
 func putObject[T any](o *Overlay, key string, v T) error {
+	if reflect.TypeFor[T]().Kind() == reflect.Pointer {
+		rv := reflect.ValueOf(v)
+		if rv.IsNil() {
+			return fmt.Errorf("document %s: PutJSON of a nil pointer", key)
+		}
+		obj := reflect.New(rv.Type().Elem())
+		obj.Elem().Set(rv.Elem())
+		if t := rv.Type().Elem(); t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
+			return fmt.Errorf("document %s: %s cannot be stored", key, t)
+		}
+		o.set(key, &doc{obj: obj.Interface()})
+		return nil
+	}
 	obj := new(T)
 	*obj = v
 	return putOwned(o, key, obj)
@@ -265,11 +293,7 @@ func putObject[T any](o *Overlay, key string, v T) error {
 // no reference it could change it through.
 func putOwned[T any](o *Overlay, key string, obj *T) error {
 	// Reject what cannot be encoded now, not at commit.
-	t := reflect.TypeFor[T]()
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
+	if t := reflect.TypeFor[T](); t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
 		return fmt.Errorf("document %s: %s cannot be stored", key, t)
 	}
 	o.set(key, &doc{obj: obj})

@@ -70,6 +70,11 @@ func TestDecodedDocumentsAreKeptAndEncodedAtCommit(t *testing.T) {
 	if err := PutJSON(o, "x", func() {}); err == nil {
 		t.Fatal("a function was accepted as a document")
 	}
+	// A pointer stages a copy of what it points to.
+	r.Name = "changed after the put"
+	if ok, _ := GetJSON(o, "r", &again); !ok || again.Name != "Åsa" {
+		t.Fatalf("a put through a pointer followed the caller's later change: %+v", again)
+	}
 }
 
 func TestAFailedEventRollsBackAlone(t *testing.T) {
@@ -80,6 +85,8 @@ func TestAFailedEventRollsBackAlone(t *testing.T) {
 	o.Begin()
 	_ = PutJSON(o, "kept", row{Name: "overwritten by a failing event"})
 	_ = PutJSON(o, "new", row{Name: "written by a failing event"})
+	_ = PutJSON(o, "kept", row{Name: "overwritten twice by a failing event"})
+	o.Delete("new")
 	o.Delete("other")
 	o.Rollback()
 	var r row
