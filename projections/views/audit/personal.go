@@ -2,6 +2,7 @@ package audit
 
 import (
 	"reflect"
+	"sync"
 
 	"github.com/iup-platform/iup/domain"
 )
@@ -21,23 +22,47 @@ func personalIn(v reflect.Value) bool {
 	if v.Kind() != reflect.Struct {
 		return false
 	}
-	t := v.Type()
+	p := planOf(v.Type())
+	for _, i := range p.embedded {
+		if personalIn(v.Field(i)) {
+			return true
+		}
+	}
+	for _, i := range p.fields {
+		if !emptyValue(v.Field(i)) {
+			return true
+		}
+	}
+	return false
+}
+
+// personalPlan is where, in one struct type, personal content can be.
+type personalPlan struct {
+	embedded []int // embedded members, flattened into the event's own
+	fields   []int // members tagged personal or holding such a field
+}
+
+// plans caches a plan per type: every event is asked, and reading the
+// struct tags each time was a few percent of a rebuild.
+var plans sync.Map // reflect.Type → *personalPlan
+
+func planOf(t reflect.Type) *personalPlan {
+	if p, ok := plans.Load(t); ok {
+		return p.(*personalPlan)
+	}
+	p := &personalPlan{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		switch {
 		case !f.IsExported():
 		case f.Anonymous && f.Tag.Get("json") == "":
-			// Embedded members are flattened into the event's own.
-			if personalIn(v.Field(i)) {
-				return true
-			}
+			p.embedded = append(p.embedded, i)
 		case f.Tag.Get("personal") == "true" || containsPersonal(f.Type, map[reflect.Type]bool{}):
-			if !emptyValue(v.Field(i)) {
-				return true
-			}
+			p.fields = append(p.fields, i)
 		}
 	}
-	return false
+	plans.Store(t, p)
+	return p
 }
 
 func containsPersonal(t reflect.Type, seen map[reflect.Type]bool) bool {
