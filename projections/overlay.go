@@ -16,7 +16,7 @@ import (
 type Overlay struct {
 	base    func(key string) ([]byte, error)
 	entries map[string]*doc
-	dirty   []string // keys with unwritten changes, in first-touched order
+	dirty   []staged // entries with unwritten changes, in first-touched order
 	// journal holds, for each write of the event being applied, the
 	// entry it replaced (nil: none), oldest first. A slice, not a map:
 	// a rebuild begins and commits an event some forty thousand times a
@@ -105,6 +105,27 @@ type doc struct {
 	used   uint64 // the batch that last read or wrote it
 }
 
+// encoded returns the document's bytes, encoding its object first if no
+// bytes are kept.
+func (d *doc) encoded(key string) ([]byte, error) {
+	if d.raw == nil && d.obj != nil {
+		b, err := encode(d.obj)
+		if err != nil {
+			return nil, fmt.Errorf("document %s: %w", key, err)
+		}
+		d.raw = b
+	}
+	return d.raw, nil
+}
+
+// staged is an entry with unwritten changes. The entry is kept with its
+// key: while it is dirty it stays the key's, and the batch's end looked
+// every one of them up again.
+type staged struct {
+	key string
+	d   *doc
+}
+
 // deferred is a render Defer postponed to the end of the batch.
 type deferred struct {
 	key    string
@@ -158,6 +179,7 @@ func (o *Overlay) Rollback() {
 	}
 	// The keys the event made dirty are at the end, and clean again (a
 	// later write lists them again).
+	clear(o.dirty[o.mark:])
 	o.dirty = o.dirty[:o.mark]
 	o.inEvent = false
 	o.forget()
@@ -180,9 +202,9 @@ func (o *Overlay) set(key string, raw []byte, obj any, deleted bool) {
 	case !had:
 		d = &doc{}
 		o.entries[key] = d
-		o.dirty = append(o.dirty, key)
+		o.dirty = append(o.dirty, staged{key, d})
 	case !d.dirty:
-		o.dirty = append(o.dirty, key)
+		o.dirty = append(o.dirty, staged{key, d})
 		if d.raw != nil || d.deleted {
 			d.stored, d.known = d.raw, true // clean: its bytes are the store's
 		} else {
@@ -204,14 +226,7 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 		if d.deleted {
 			return nil, nil
 		}
-		if d.raw == nil && d.obj != nil {
-			b, err := encode(d.obj)
-			if err != nil {
-				return nil, fmt.Errorf("document %s: %w", key, err)
-			}
-			d.raw = b
-		}
-		return d.raw, nil
+		return d.encoded(key)
 	}
 	if o.probe != nil {
 		b, ok := o.local(key)
@@ -445,9 +460,9 @@ func (o *Overlay) Changes() ([]Change, error) {
 		}
 	}
 	out := make([]Change, 0, len(o.dirty))
-	for _, k := range o.dirty {
-		d := o.entries[k]
-		if d == nil || !d.dirty {
+	for _, s := range o.dirty {
+		k, d := s.key, s.d
+		if !d.dirty {
 			continue
 		}
 		if d.deleted {
@@ -456,7 +471,7 @@ func (o *Overlay) Changes() ([]Change, error) {
 			}
 			out = append(out, Change{Key: k})
 		} else {
-			b, err := o.Get(k)
+			b, err := d.encoded(k)
 			if err != nil {
 				return nil, err
 			}
@@ -474,16 +489,15 @@ func (o *Overlay) Changes() ([]Change, error) {
 // unused for MaxIdle batches, and all of them when it has grown past
 // MaxClean.
 func (o *Overlay) Written() {
-	for _, k := range o.dirty {
-		if d := o.entries[k]; d != nil {
-			if o.DropWritten {
-				delete(o.entries, k)
-				continue
-			}
-			// Its bytes are the store's now; the previous ones may go.
-			d.dirty, d.stored, d.known = false, nil, false
+	for _, s := range o.dirty {
+		if o.DropWritten {
+			delete(o.entries, s.key)
+			continue
 		}
+		// Its bytes are the store's now; the previous ones may go.
+		s.d.dirty, s.d.stored, s.d.known = false, nil, false
 	}
+	clear(o.dirty)
 	o.dirty = o.dirty[:0]
 	o.batch++
 	if len(o.entries) > o.MaxClean {
