@@ -190,7 +190,12 @@ func (o *Overlay) Rollback() {
 // place: a fold writes a document it has just read on nearly every event,
 // and a fresh entry each time was a tenth of what a rebuild allocated.
 func (o *Overlay) set(key string, raw []byte, obj any, deleted bool) {
-	d, had := o.entries[key]
+	o.setEntry(key, o.entries[key], raw, obj, deleted)
+}
+
+// setEntry is set with the entry at key already looked up (nil: none).
+func (o *Overlay) setEntry(key string, d *doc, raw []byte, obj any, deleted bool) {
+	had := d != nil
 	if o.inEvent {
 		r := replaced{key: key}
 		if had {
@@ -221,12 +226,19 @@ func (o *Overlay) set(key string, raw []byte, obj any, deleted bool) {
 
 // Get implements Tx.
 func (o *Overlay) Get(key string) ([]byte, error) {
+	d, err := o.entry(key)
+	if d == nil || err != nil || d.deleted {
+		return nil, err
+	}
+	return d.encoded(key)
+}
+
+// entry returns the entry at key, reading the store when none is cached;
+// nil when a probe found only the store could answer.
+func (o *Overlay) entry(key string) (*doc, error) {
 	if d, ok := o.entries[key]; ok {
 		d.used = o.batch
-		if d.deleted {
-			return nil, nil
-		}
-		return d.encoded(key)
+		return d, nil
 	}
 	if o.probe != nil {
 		b, ok := o.local(key)
@@ -238,20 +250,20 @@ func (o *Overlay) Get(key string) ([]byte, error) {
 			}
 			return nil, nil // not cached: the store may have it
 		}
-		o.keepRead(key, b)
-		return b, nil
+		return o.keepRead(key, b), nil
 	}
 	b, err := o.base(key)
 	if err != nil {
 		return nil, err
 	}
-	o.keepRead(key, b)
-	return b, nil
+	return o.keepRead(key, b), nil
 }
 
 // keepRead caches what the store holds at key (nil: nothing).
-func (o *Overlay) keepRead(key string, b []byte) {
-	o.entries[key] = &doc{raw: b, deleted: b == nil, used: o.batch}
+func (o *Overlay) keepRead(key string, b []byte) *doc {
+	d := &doc{raw: b, deleted: b == nil, used: o.batch}
+	o.entries[key] = d
+	return d
 }
 
 // Put implements Tx.
@@ -269,22 +281,21 @@ func getObject[T any](o *Overlay, key string, v *T) (bool, error) {
 	if v == nil {
 		return false, fmt.Errorf("document %s: GetJSON needs a non-nil pointer", key)
 	}
-	d, ok := o.entries[key]
-	if !ok {
-		if _, err := o.Get(key); err != nil {
-			return false, err
-		}
-		if d = o.entries[key]; d == nil {
-			return false, nil // a probe's miss
-		}
+	d, err := o.entry(key)
+	if d == nil || err != nil {
+		return false, err // nil: a probe's miss
 	}
-	d.used = o.batch
+	return copyObject(d, key, v)
+}
+
+// copyObject copies the entry's document into v, as getObject.
+func copyObject[T any](d *doc, key string, v *T) (bool, error) {
 	if d.deleted {
 		return false, nil
 	}
 	obj, same := d.obj.(*T)
 	if !same {
-		raw, err := o.Get(key) // encodes an object of another type first
+		raw, err := d.encoded(key) // an object of another type first
 		if err != nil {
 			return true, err
 		}
@@ -323,11 +334,39 @@ func putObject[T any](o *Overlay, key string, v T) error {
 // putOwned stages obj itself at key: the caller hands it over and keeps
 // no reference it could change it through.
 func putOwned[T any](o *Overlay, key string, obj *T) error {
-	// Reject what cannot be encoded now, not at commit.
+	if err := storable[T](key); err != nil {
+		return err
+	}
+	o.set(key, nil, obj, false)
+	return nil
+}
+
+// storable rejects what cannot be encoded now, not at commit.
+func storable[T any](key string) error {
 	if t := reflect.TypeFor[T](); t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
 		return fmt.Errorf("document %s: %s cannot be stored", key, t)
 	}
-	o.set(key, nil, obj, false)
+	return nil
+}
+
+// updateObject is UpdateJSON on an overlay: the entry is looked up once
+// for the read and the write.
+func updateObject[T any](o *Overlay, key string, change func(*T)) error {
+	if err := storable[T](key); err != nil {
+		return err
+	}
+	v := new(T)
+	d, err := o.entry(key)
+	if err != nil {
+		return err
+	}
+	if d != nil {
+		if _, err := copyObject(d, key, v); err != nil {
+			return err
+		}
+	}
+	change(v)
+	o.setEntry(key, d, nil, v, false)
 	return nil
 }
 

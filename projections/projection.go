@@ -115,14 +115,14 @@ func PutJSON[T any](tx Tx, key string, v T) error {
 // Overlay the edited copy is the one staged, so an update costs one copy
 // of the document, not three: folds update their facts on every event.
 func UpdateJSON[T any](tx Tx, key string, change func(*T)) error {
+	if o, ok := tx.(*Overlay); ok {
+		return updateObject(o, key, change)
+	}
 	v := new(T)
 	if _, err := GetJSON(tx, key, v); err != nil {
 		return err
 	}
 	change(v)
-	if o, ok := tx.(*Overlay); ok {
-		return putOwned(o, key, v)
-	}
 	return PutJSON(tx, key, *v)
 }
 
