@@ -45,15 +45,15 @@ func apply(tx projections.Tx, ev projections.Event) error {
 	personal := ev.Culled || hasPersonal(ev.Event)
 	var s slot
 	if ev.Actor.ID != "" {
-		page, idx, err := appendEntry(tx, t, KindActor, ev.Actor.ID, base)
+		page, _, idx, err := appendEntry(tx, t, KindActor, ev.Actor.ID, base)
 		if err != nil {
 			return err
 		}
-		s = slot{ActorPage: PageKey(t, KindActor, ev.Actor.ID, page), Index: idx}
+		s = slot{ActorPage: page, Index: idx}
 	}
 	s.Personal = personal
 	if c.courseTrail && c.course != "" {
-		if _, _, err := appendEntry(tx, t, KindCourse, c.course, base); err != nil {
+		if _, _, _, err := appendEntry(tx, t, KindCourse, c.course, base); err != nil {
 			return err
 		}
 	}
@@ -102,37 +102,37 @@ func beforeAfter(tx projections.Tx, t string, ev projections.Event, c change, e 
 	if c.field == "" && len(c.clears) == 0 {
 		return nil
 	}
-	var prev prevDoc
-	if _, err := projections.GetJSON(tx, prevKey(t, ev.Stream), &prev); err != nil {
-		return err
-	}
-	// A copy: the map read is the cached document's, which a rollback of
-	// this event restores, so a retry must find it as it was.
-	prev.Fields = maps.Clone(prev.Fields)
-	if prev.Fields == nil {
-		prev.Fields = map[string]Value{}
-	}
-	ref := Value{Stream: ev.Stream, Revision: ev.Revision}
-	if c.field != "" {
-		if b, ok := prev.Fields[c.field]; ok {
-			e.Before = &b
+	err := projections.UpdateJSON(tx, prevKey(t, ev.Stream), func(prev *prevDoc) {
+		// A copy: the map read is the cached document's, which a
+		// rollback of this event restores, so a retry must find it as
+		// it was.
+		prev.Fields = maps.Clone(prev.Fields)
+		if prev.Fields == nil {
+			prev.Fields = map[string]Value{}
 		}
-		after := c.after
-		after.Stream, after.Revision = ev.Stream, ev.Revision
-		e.After = &after
-		prev.Fields[c.field] = after
-	}
-	for _, f := range c.clears {
-		prev.Fields[f] = ref
-	}
-	if ev.Culled {
-		// No text of a culled event, nor any it followed, stays in view.
-		e.Before, e.After = blank(e.Before), blank(e.After)
-		for k, v := range prev.Fields {
-			prev.Fields[k] = *blank(&v)
+		ref := Value{Stream: ev.Stream, Revision: ev.Revision}
+		if c.field != "" {
+			if b, ok := prev.Fields[c.field]; ok {
+				e.Before = &b
+			}
+			after := c.after
+			after.Stream, after.Revision = ev.Stream, ev.Revision
+			e.After = &after
+			prev.Fields[c.field] = after
 		}
-	}
-	if err := projections.PutJSON(tx, prevKey(t, ev.Stream), prev); err != nil {
+		for _, f := range c.clears {
+			prev.Fields[f] = ref
+		}
+		if ev.Culled {
+			// No text of a culled event, nor any it followed, stays in
+			// view.
+			e.Before, e.After = blank(e.Before), blank(e.After)
+			for k, v := range prev.Fields {
+				prev.Fields[k] = *blank(&v)
+			}
+		}
+	})
+	if err != nil {
 		return err
 	}
 	for _, s := range c.students {
@@ -155,7 +155,8 @@ func blank(v *Value) *Value {
 
 func addStream(tx projections.Tx, t, student, stream string) error {
 	var d streamsDoc
-	if _, err := projections.GetJSON(tx, streamsKey(t, student), &d); err != nil {
+	key := streamsKey(t, student)
+	if _, err := projections.GetJSON(tx, key, &d); err != nil {
 		return err
 	}
 	i, found := slices.BinarySearch(d.Streams, stream)
@@ -163,53 +164,50 @@ func addStream(tx projections.Tx, t, student, stream string) error {
 		return nil
 	}
 	d.Streams = slices.Insert(slices.Clip(d.Streams), i, stream) // a new array: see staff.addSorted
-	return projections.PutJSON(tx, streamsKey(t, student), d)
+	return projections.PutJSON(tx, key, d)
 }
 
-// appendEntry adds e at the end of a trail and returns its page number and
-// index within the page.
-func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (page, index int, err error) {
-	var h Head
-	if _, err := projections.GetJSON(tx, Key(t, kind, id), &h); err != nil {
-		return 0, 0, err
+// appendEntry adds e at the end of a trail and returns its page's key,
+// number and index within the page.
+func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (key string, page, index int, err error) {
+	head := Key(t, kind, id)
+	if err := projections.UpdateJSON(tx, head, func(h *Head) { page = h.Count / PageSize; h.Count++ }); err != nil {
+		return "", 0, 0, err
 	}
-	page = h.Count / PageSize
-	key := PageKey(t, kind, id, page)
-	var p PageDoc
-	if _, err := projections.GetJSON(tx, key, &p); err != nil {
-		return 0, 0, err
-	}
-	if n := len(p.Entries); n == cap(p.Entries) {
-		// A page grows to PageSize entries and no further, and most of
-		// a guardian's or a student's trail fits in a few: grown from
-		// four, doubled, and capped at a page, where append's own growth
-		// went to 64 and copied a full page on the way.
-		grown := make([]Entry, n, min(PageSize, max(4, 2*n)))
-		copy(grown, p.Entries)
-		p.Entries = grown
-	}
-	p.Entries = append(p.Entries, e)
-	h.Count++
-	if err := projections.PutJSON(tx, key, p); err != nil {
-		return 0, 0, err
-	}
-	return page, len(p.Entries) - 1, projections.PutJSON(tx, Key(t, kind, id), h)
+	key = pageKey(head, page)
+	err = projections.UpdateJSON(tx, key, func(p *PageDoc) {
+		if n := len(p.Entries); n == cap(p.Entries) {
+			// A page grows to PageSize entries and no further, and most
+			// of a guardian's or a student's trail fits in a few: grown
+			// from four, doubled, and capped at a page, where append's
+			// own growth went to 64 and copied a full page on the way.
+			grown := make([]Entry, n, min(PageSize, max(4, 2*n)))
+			copy(grown, p.Entries)
+			p.Entries = grown
+		}
+		p.Entries = append(p.Entries, e)
+		index = len(p.Entries) - 1
+	})
+	return key, page, index, err
 }
 
 // appendStudent adds e to the student's trail and its slot to the helper
 // page parallel to it.
 func appendStudent(tx projections.Tx, t, student string, e Entry, s slot) error {
-	n, idx, err := appendEntry(tx, t, KindStudent, student, e)
+	_, n, idx, err := appendEntry(tx, t, KindStudent, student, e)
 	if err != nil {
 		return err
 	}
-	var d slotsDoc
-	if _, err := projections.GetJSON(tx, slotsKey(t, student, n), &d); err != nil {
+	var mismatch error
+	err = projections.UpdateJSON(tx, slotsKey(t, student, n), func(d *slotsDoc) {
+		if len(d.Slots) != idx {
+			mismatch = fmt.Errorf("audit: helper page %d of a student trail has %d slots, want %d", n, len(d.Slots), idx)
+			return
+		}
+		d.Slots = append(d.Slots, s)
+	})
+	if err != nil {
 		return err
 	}
-	if len(d.Slots) != idx {
-		return fmt.Errorf("audit: helper page %d of a student trail has %d slots, want %d", n, len(d.Slots), idx)
-	}
-	d.Slots = append(d.Slots, s)
-	return projections.PutJSON(tx, slotsKey(t, student, n), d)
+	return mismatch
 }

@@ -91,9 +91,10 @@ type PageDoc struct {
 func Key(tenant, kind, id string) string { return "audit/" + tenant + "/" + kind + "/" + id }
 
 // PageKey is the n-th stored page (from 0) of a trail.
-func PageKey(tenant, kind, id string, n int) string {
-	return Key(tenant, kind, id) + "/page/" + strconv.Itoa(n)
-}
+func PageKey(tenant, kind, id string, n int) string { return pageKey(Key(tenant, kind, id), n) }
+
+// pageKey is the n-th page of the trail whose head is at head.
+func pageKey(head string, n int) string { return head + "/page/" + strconv.Itoa(n) }
 
 // StudentKey is the head of a student's trail.
 func StudentKey(tenant, id string) string { return Key(tenant, KindStudent, id) }

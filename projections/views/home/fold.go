@@ -150,19 +150,19 @@ func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool,
 	case plan.LegacyDocumentAttached:
 		planID, student = e.PlanID, e.StudentID
 	}
-	p, _, err := load[planFact](tx, planFactKey(t, planID))
-	if err != nil {
-		return err
-	}
-	if p.PlanID == "" {
-		p.PlanID, p.StudentID, p.Values = planID, student, map[string]FieldText{}
-		if _, term, err := plan.ParseID(planID); err == nil {
-			p.Term = term
+	var p planFact // as the event left it
+	err := projections.UpdateJSON(tx, planFactKey(t, planID), func(f *planFact) {
+		if f.PlanID == "" {
+			f.PlanID, f.StudentID, f.Values = planID, student, map[string]FieldText{}
+			if _, term, err := plan.ParseID(planID); err == nil {
+				f.Term = term
+			}
 		}
-	}
-	applyPlan(&p, ev)
-	p.Revision = ev.Revision
-	if err := projections.PutJSON(tx, planFactKey(t, planID), p); err != nil {
+		applyPlan(f, ev)
+		f.Revision = ev.Revision
+		p = *f
+	})
+	if err != nil {
 		return err
 	}
 	if revisions {
@@ -231,15 +231,12 @@ func applyPlan(p *planFact, ev projections.Event) {
 }
 
 func foldRound(tx projections.Tx, t, roundID string, d *dirty, change func(*roundFact)) error {
-	r, _, err := load[roundFact](tx, roundFactKey(t, roundID))
-	if err != nil {
-		return err
-	}
-	change(&r)
-	for _, s := range r.Students {
-		d.content(s, r.Term)
-	}
-	return projections.PutJSON(tx, roundFactKey(t, roundID), r)
+	return projections.UpdateJSON(tx, roundFactKey(t, roundID), func(r *roundFact) {
+		change(r)
+		for _, s := range r.Students {
+			d.content(s, r.Term)
+		}
+	})
 }
 
 func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool, d *dirty) error {
@@ -290,13 +287,14 @@ func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool
 			return err
 		}
 	}
-	r, _, err := load[roundFact](tx, roundFactKey(t, roundID))
+	roundKey := roundFactKey(t, roundID)
+	r, _, err := load[roundFact](tx, roundKey)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(r.Students, student) {
 		r.RoundID, r.Students = roundID, addSorted(r.Students, student)
-		if err := projections.PutJSON(tx, roundFactKey(t, roundID), r); err != nil {
+		if err := projections.PutJSON(tx, roundKey, r); err != nil {
 			return err
 		}
 	}
