@@ -4,8 +4,8 @@ package home
 // alone; the service runs them as one family (Projection), and
 // TestFamilyEqualsItsViews shows the two write the same documents.
 var (
-	GuardianView     = family(GuardianViewName, nil, false, guardianView)
-	StudentView      = family(StudentViewName, nil, false, studentView)
-	TermSnapshot     = family(TermSnapshotName, nil, false, termSnapshots)
-	ConferenceRecord = family(ConferenceRecordName, nil, true, conferenceRecords)
+	GuardianView     = family(GuardianViewName, nil, false, nil, guardianView)
+	StudentView      = family(StudentViewName, nil, false, nil, studentView)
+	TermSnapshot     = family(TermSnapshotName, nil, false, nil, termSnapshots)
+	ConferenceRecord = family(ConferenceRecordName, nil, true, []render{conferenceRecords})
 )

@@ -234,12 +234,23 @@ func uintString(n uint64) string {
 // rebuild's saving. The facts keep content per stream revision, which only
 // the conference record reads.
 var Projection = family(Name, []string{GuardianViewName, StudentViewName, TermSnapshotName, ConferenceRecordName},
-	true, guardianView, studentView, termSnapshots, conferenceRecords)
+	true, []render{conferenceRecords}, guardianView, studentView, termSnapshots)
+
+// render marks for rendering the served documents of one view that d says
+// changed.
+type render func(tx projections.Tx, t string, d *dirty) error
 
 // family builds a home projection: relations first, then the facts (per
 // revision too when revisions is set), then each view's render of the
-// documents the event changed.
-func family(name string, views []string, revisions bool, renders ...func(tx projections.Tx, t string, d *dirty) error) projections.Projection {
+// documents the event changed. The perEvent renders run with each event's
+// marks: a talk held pins the content as that event found it. The batched
+// ones run once per batch (once per rebuild when renders are held) with
+// the marks of all its events: worked out per event, which snapshots and
+// children's documents changed was most of what the views cost beyond
+// the fold. The facts they read only grow (a student's plans and rounds,
+// a relation's guardians keep their ended periods), so the batch's final
+// facts name every document an event's own would have.
+func family(name string, views []string, revisions bool, perEvent []render, batched ...render) projections.Projection {
 	return projections.Projection{
 		Name:    name,
 		Version: 1,
@@ -254,12 +265,23 @@ func family(name string, views []string, revisions bool, renders ...func(tx proj
 			if err != nil {
 				return err
 			}
-			for _, render := range renders {
-				if err := render(tx, t, d); err != nil {
+			for _, r := range perEvent {
+				if err := r(tx, t, d); err != nil {
 					return err
 				}
 			}
-			return nil
+			if len(batched) == 0 {
+				return nil
+			}
+			return projections.Gather(tx, "renders/"+name+"/"+t, func(all *dirty) { all.merge(d) },
+				func(tx projections.Tx, all *dirty) error {
+					for _, r := range batched {
+						if err := r(tx, t, all); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
 		},
 	}
 }
