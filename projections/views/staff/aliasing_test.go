@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/projections"
 )
 
@@ -66,6 +67,50 @@ func TestReplaceRowNeverWritesIntoTheList(t *testing.T) {
 		}
 		if spare := list[:len(list)+1][len(list)]; spare != (PlanRow{}) {
 			t.Fatalf("%s: written past the list's end: %+v", tc.name, spare)
+		}
+	}
+}
+
+// An entry changed in place in the round's list changed the version a
+// failed event is rolled back to as well: the level set by the failed
+// event stayed.
+func TestAFailedEventLeavesTheRoundsEntriesAsTheyWere(t *testing.T) {
+	o := projections.NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	o.Begin()
+	if err := entry(o, tn, newDirty(), "r1", "s1", func(e *entryFact) { e.Level = "basic" }); err != nil {
+		t.Fatal(err)
+	}
+	o.Commit()
+	o.Begin()
+	if err := entry(o, tn, newDirty(), "r1", "s1", func(e *entryFact) { e.Level = "beyond" }); err != nil {
+		t.Fatal(err)
+	}
+	o.Rollback()
+	if got, _ := load[roundFact](o, roundKey(tn, "r1")); len(got.Entries) != 1 || got.Entries[0].Level != "basic" {
+		t.Errorf("after the rollback: %+v, want level basic", got.Entries)
+	}
+}
+
+// The same for a student's plans: a plan's status changed in place, or a
+// plan added and the list sorted in the spare room of the array, changed
+// the version a failed event is rolled back to.
+func TestAFailedEventLeavesTheStudentsPlansAsTheyWere(t *testing.T) {
+	o := projections.NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	key := studentKey(tn, "s1")
+	o.Begin()
+	if err := projections.PutJSON(o, key, studentFacts{Plans: append(make([]planFact, 0, 4), planFact{ID: "p2", Status: StatusNone})}); err != nil {
+		t.Fatal(err)
+	}
+	o.Commit()
+	term := domain.TermRef{SchoolYear: "2026-2027", Kind: domain.HT}
+	for _, id := range []string{"p2", "p1"} {
+		o.Begin()
+		if err := planStatus(o, tn, newDirty(), "s1", id, term, func(p *planFact) { p.Status = "published" }); err != nil {
+			t.Fatal(err)
+		}
+		o.Rollback()
+		if got, _ := load[studentFacts](o, key); len(got.Plans) != 1 || got.Plans[0] != (planFact{ID: "p2", Status: StatusNone}) {
+			t.Errorf("after a rolled-back change of %s: %+v, want p2 as it was", id, got.Plans)
 		}
 	}
 }

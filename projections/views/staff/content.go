@@ -95,6 +95,7 @@ func yearTerms(t domain.TermRef) []domain.TermRef {
 func planStatus(tx projections.Tx, t string, d *dirty, studentID, planID string, term domain.TermRef, change func(*planFact)) error {
 	var at domain.TermRef
 	err := projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
+		f.Plans = slices.Clone(f.Plans) // changed in a copy: see addSorted
 		i := slices.IndexFunc(f.Plans, func(p planFact) bool { return p.ID == planID })
 		if i < 0 {
 			if term.SchoolYear == "" {

@@ -14,7 +14,9 @@ func entry(tx projections.Tx, t string, d *dirty, roundID, studentID string, cha
 		i, found := slices.BinarySearchFunc(r.Entries, studentID, func(e entryFact, id string) int {
 			return compareStrings(e.StudentID, id)
 		})
-		if !found {
+		if found {
+			r.Entries = slices.Clone(r.Entries) // changed in a copy: see addSorted
+		} else {
 			r.Entries = slices.Insert(slices.Clip(r.Entries), i, entryFact{StudentID: studentID}) // a new array: see addSorted
 		}
 		change(&r.Entries[i])
