@@ -523,6 +523,66 @@ func (o *Overlay) Changes() ([]Change, error) {
 	return out, nil
 }
 
+// Unencoded is a staged write whose bytes are made later, by Encode,
+// possibly on another goroutine: its document must not change after it
+// was staged, which holds for what a render writes (built afresh, never
+// written again before the switch).
+type Unencoded struct {
+	Key string
+	obj any    // the document, when not raw
+	raw []byte // its bytes, when it has them
+	del bool
+}
+
+// Deleted reports whether the write removes its key.
+func (u Unencoded) Deleted() bool { return u.del }
+
+// Encode returns the write as a Change.
+func (u Unencoded) Encode() (Change, error) {
+	if u.del {
+		return Change{Key: u.Key}, nil
+	}
+	if u.raw != nil || u.obj == nil {
+		return Change{Key: u.Key, Value: u.raw}, nil
+	}
+	b, err := encode(u.obj)
+	if err != nil {
+		return Change{}, fmt.Errorf("document %s: %w", u.Key, err)
+	}
+	return Change{Key: u.Key, Value: b}, nil
+}
+
+// StagedUnencoded is Changes for documents that are written and let go
+// (DropWritten): it returns the staged writes without encoding them, so
+// a rebuild's writer can encode the held renders' documents while the
+// next lot renders. Unlike Changes it keeps a write that may equal what
+// the store holds: those documents are new to a fresh namespace.
+func (o *Overlay) StagedUnencoded() ([]Unencoded, error) {
+	if !o.DropWritten {
+		return nil, fmt.Errorf("overlay: StagedUnencoded needs DropWritten: a kept document may change after it is staged")
+	}
+	if !o.HoldRenders {
+		if err := o.RenderPending(0); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Unencoded, 0, len(o.dirty))
+	for _, s := range o.dirty {
+		d := s.d
+		switch {
+		case !d.dirty:
+		case d.deleted:
+			if d.known && d.stored == nil {
+				continue // deleted what was never there
+			}
+			out = append(out, Unencoded{Key: s.key, del: true})
+		default:
+			out = append(out, Unencoded{Key: s.key, obj: d.obj, raw: d.raw})
+		}
+	}
+	return out, nil
+}
+
 // Written marks every staged write as stored (after the batch committed) and
 // trims the cache of clean documents: every MaxIdle batches it drops those
 // unused for MaxIdle batches, and all of them when it has grown past

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -128,5 +129,56 @@ func TestJSONDocuments(t *testing.T) {
 	p := Projection{Name: "mentor_overview", Version: 3, Handles: []string{"x.y"}}
 	if p.Namespace("g1") != "mentor_overview.v3.g1" || !p.HandlesType("x.y") || p.HandlesType("x.z") {
 		t.Fatal("namespace or handled types")
+	}
+}
+
+// A rebuild's held renders are handed to its writer unencoded: the writer
+// encodes them to the bytes Changes would have, deletions included, and
+// only documents let go once written may be handed over so.
+func TestStagedUnencodedEncodeAsChangesWould(t *testing.T) {
+	stage := func(o *Overlay) {
+		_ = PutJSON(o, "a", row{Name: "Åsa <a>", Items: []string{"x"}})
+		o.Put("b", []byte(`{"raw":true}`))
+		_ = PutJSON(o, "gone", row{Name: "short-lived"})
+		o.Delete("gone")
+		o.Delete("c")
+	}
+	base := func(k string) ([]byte, error) {
+		if k == "c" {
+			return []byte(`{}`), nil // stored: its deletion is a change
+		}
+		return nil, nil
+	}
+	want := NewOverlay(base)
+	_, _ = want.Get("c")
+	stage(want)
+	changes, err := want.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := NewOverlay(base)
+	_, _ = o.Get("c")
+	stage(o)
+	if _, err := o.StagedUnencoded(); err == nil {
+		t.Fatal("handed over unencoded documents the overlay keeps")
+	}
+	o.DropWritten = true
+	staged, err := o.StagedUnencoded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Change
+	for _, u := range staged {
+		c, err := u.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Deleted() != (c.Value == nil) {
+			t.Fatalf("%s: Deleted %v, encoded %q", u.Key, u.Deleted(), c.Value)
+		}
+		got = append(got, c)
+	}
+	if !reflect.DeepEqual(got, changes) {
+		t.Fatalf("unencoded writes encode to %q, Changes gave %q", got, changes)
 	}
 }

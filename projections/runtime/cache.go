@@ -62,14 +62,38 @@ func (c *docCache) commit(changes []projections.Change) {
 	}
 	c.commits++
 	for _, ch := range changes {
-		c.bytes -= len(c.docs[ch.Key].value)
-		if c.keysOnly && ch.Value != nil {
-			c.docs[ch.Key] = cachedDoc{dropped: true}
-			continue
-		}
-		c.bytes += len(ch.Value)
-		c.docs[ch.Key] = cachedDoc{value: ch.Value, at: c.commits}
+		c.note(ch.Key, ch.Value, ch.Value == nil)
 	}
+	c.trim()
+}
+
+// commitUnencoded records a lot of held renders handed to the writer
+// before their encoding: which keys exist, not their bytes.
+func (c *docCache) commitUnencoded(staged []projections.Unencoded) {
+	if c == nil || c.off {
+		return
+	}
+	c.commits++
+	for _, u := range staged {
+		c.note(u.Key, nil, u.Deleted())
+	}
+	c.trim()
+}
+
+// note records what key now holds: value, nothing (deleted), or a
+// document whose bytes the cache does not keep (no value, not deleted).
+func (c *docCache) note(key string, value []byte, deleted bool) {
+	c.bytes -= len(c.docs[key].value)
+	if !deleted && (c.keysOnly || value == nil) {
+		c.docs[key] = cachedDoc{dropped: true}
+		return
+	}
+	c.bytes += len(value)
+	c.docs[key] = cachedDoc{value: value, at: c.commits}
+}
+
+// trim keeps the cache within its budgets after a commit.
+func (c *docCache) trim() {
 	if len(c.docs) > c.maxKeys {
 		c.off, c.docs = true, nil
 		return

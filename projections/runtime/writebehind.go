@@ -34,10 +34,11 @@ type writeBehind struct {
 }
 
 // pendingWrite is one batch's changes, moving the checkpoint from from to
-// to.
+// to; a lot of held renders comes unencoded, and the writer encodes it.
 type pendingWrite struct {
-	from, to eventstore.Position
-	changes  []projections.Change
+	from, to  eventstore.Position
+	changes   []projections.Change
+	unencoded []projections.Unencoded
 }
 
 // newWriteBehind starts the writer. A batch is handed over only when the
