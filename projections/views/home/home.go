@@ -173,31 +173,64 @@ func (c Child) At(now time.Time) Child {
 
 // renderChild builds what audience sees of student from the facts.
 func renderChild(tx projections.Tx, t, student string, audience domain.Role) (Child, error) {
-	c := Child{StudentID: student, Audience: audience, Plans: []HomePlan{}, Terms: []HomeTerm{}, Conferences: []HomeConference{}}
+	f, err := loadChild(tx, t, student)
+	if err != nil {
+		return Child{}, err
+	}
+	return f.child(tx, t, audience), nil
+}
+
+// childFacts is what a child's documents are made of, loaded once for
+// every audience.
+type childFacts struct {
+	student   string
+	protected bool
+	plans     []planFact // created and published
+	entries   []studentEntry
+	confs     []confFact
+}
+
+func loadChild(tx projections.Tx, t, student string) (childFacts, error) {
+	f := childFacts{student: student}
 	rel, _, err := relations.Load[relations.Student](tx, relations.StudentKey(t, student))
 	if err != nil {
-		return c, err
+		return f, err
 	}
-	c.Protected = rel.Protected
+	f.protected = rel.Protected
 	idx, _, err := load[studentFacts](tx, studentFactKey(t, student))
 	if err != nil {
-		return c, err
+		return f, err
 	}
 	for _, id := range idx.Plans {
 		p, _, err := load[planFact](tx, planFactKey(t, id))
 		if err != nil {
-			return c, err
+			return f, err
 		}
 		if p.Created && p.Published {
-			c.Plans = append(c.Plans, homePlan(tx, t, p, audience))
+			f.plans = append(f.plans, p)
 		}
 	}
-	slices.SortFunc(c.Plans, func(a, b HomePlan) int { return compareTerms(a.Term, b.Term) })
-	entries, err := studentEntries(tx, t, student, idx.Rounds)
-	if err != nil {
-		return c, err
+	if f.entries, err = studentEntries(tx, t, student, idx.Rounds, nil); err != nil {
+		return f, err
 	}
-	for _, se := range entries {
+	for _, id := range idx.Conferences {
+		cf, _, err := load[confFact](tx, confFactKey(t, id))
+		if err != nil {
+			return f, err
+		}
+		f.confs = append(f.confs, cf)
+	}
+	return f, nil
+}
+
+// child makes the child's document for audience.
+func (f childFacts) child(tx projections.Tx, t string, audience domain.Role) Child {
+	c := Child{StudentID: f.student, Audience: audience, Protected: f.protected, Plans: []HomePlan{}, Terms: []HomeTerm{}, Conferences: []HomeConference{}}
+	for _, p := range f.plans {
+		c.Plans = append(c.Plans, homePlan(tx, t, p, audience))
+	}
+	slices.SortFunc(c.Plans, func(a, b HomePlan) int { return compareTerms(a.Term, b.Term) })
+	for _, se := range f.entries {
 		e, ok := homeEntry(se, audience)
 		if !ok {
 			continue
@@ -207,17 +240,13 @@ func renderChild(tx projections.Tx, t, student string, audience domain.Role) (Ch
 		}
 		c.Terms[len(c.Terms)-1].Entries = append(c.Terms[len(c.Terms)-1].Entries, e)
 	}
-	for _, id := range idx.Conferences {
-		cf, _, err := load[confFact](tx, confFactKey(t, id))
-		if err != nil {
-			return c, err
-		}
+	for _, cf := range f.confs {
 		c.Conferences = append(c.Conferences, homeConference(cf))
 	}
 	slices.SortFunc(c.Conferences, func(a, b HomeConference) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.ConferenceID, b.ConferenceID))
 	})
-	return c, nil
+	return c
 }
 
 func compareTerms(a, b domain.TermRef) int {

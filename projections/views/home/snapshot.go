@@ -84,14 +84,17 @@ type studentEntry struct {
 	entry  entryFact
 }
 
-// studentEntries loads the student's entries of rounds, sorted by term,
-// subject and round.
-func studentEntries(tx projections.Tx, t, student string, rounds []string) ([]studentEntry, error) {
+// studentEntries loads the student's entries of rounds (of term only,
+// when term is set), sorted by term, subject and round.
+func studentEntries(tx projections.Tx, t, student string, rounds []string, term *domain.TermRef) ([]studentEntry, error) {
 	out := make([]studentEntry, 0, len(rounds))
 	for _, id := range rounds {
 		r, _, err := load[roundFact](tx, roundFactKey(t, id))
 		if err != nil {
 			return nil, err
+		}
+		if term != nil && r.Term != *term {
+			continue
 		}
 		en, _, err := load[entryFact](tx, entryFactKey(t, id, student))
 		if err != nil {
@@ -153,14 +156,12 @@ func renderSnapshot(tx projections.Tx, t, student string, term domain.TermRef) e
 			s.Plan = planContent(tx, t, p)
 		}
 	}
-	entries, err := studentEntries(tx, t, student, idx.Rounds)
+	entries, err := studentEntries(tx, t, student, idx.Rounds, &term)
 	if err != nil {
 		return err
 	}
 	for _, se := range entries {
-		if se.round.Term == term {
-			s.Assessments = append(s.Assessments, entryContent(se.round, se.course, se.entry))
-		}
+		s.Assessments = append(s.Assessments, entryContent(se.round, se.course, se.entry))
 	}
 	if s.Plan == nil && len(s.Assessments) == 0 {
 		tx.Delete(key)
