@@ -297,3 +297,10 @@ func TestGatherOnAPlainTxRendersAtOnceAndKeysKeepTheirType(t *testing.T) {
 		t.Fatal("a key gathered as another type was accepted")
 	}
 }
+
+func TestRenderKeyNamesFamilyAndTenant(t *testing.T) {
+	a, b := RenderKey("home", "t1"), RenderKey("home", "t2")
+	if a != "renders/home/t1" || b != "renders/home/t2" || RenderKey("home", "t1") != a || RenderKey("staff", "t1") == a {
+		t.Fatalf("render keys %q %q", a, b)
+	}
+}

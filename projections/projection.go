@@ -3,6 +3,7 @@ package projections
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/eventstore"
@@ -143,6 +144,33 @@ func Defer(tx Tx, key string, render func(tx Tx) error) error {
 		return fmt.Errorf("render %s: %w", key, err)
 	}
 	return nil
+}
+
+// RenderKey is the key of family's batch-wide render for tenant, for
+// Gather: made once per family and tenant, since a family gathers on
+// every event and building it each time was a few percent of a rebuild.
+func RenderKey(family, tenant string) string {
+	k := [2]string{family, tenant}
+	renderKeys.RLock()
+	key, ok := renderKeys.m[k]
+	renderKeys.RUnlock()
+	if ok {
+		return key
+	}
+	renderKeys.Lock()
+	defer renderKeys.Unlock()
+	if renderKeys.m == nil {
+		renderKeys.m = map[[2]string]string{}
+	}
+	key = "renders/" + family + "/" + tenant
+	renderKeys.m[k] = key
+	return key
+}
+
+// renderKeys holds the keys RenderKey made: a few per organiser.
+var renderKeys struct {
+	sync.RWMutex
+	m map[[2]string]string
 }
 
 // Gather is Defer for a render that needs to know what the batch's events

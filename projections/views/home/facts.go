@@ -273,7 +273,7 @@ func family(name string, views []string, revisions bool, perEvent []render, batc
 			if len(batched) == 0 {
 				return nil
 			}
-			return projections.Gather(tx, "renders/"+name+"/"+t, func(all *dirty) { all.merge(d) },
+			return projections.Gather(tx, projections.RenderKey(name, t), func(all *dirty) { all.merge(d) },
 				func(tx projections.Tx, all *dirty) error {
 					for _, r := range batched {
 						if err := r(tx, t, all); err != nil {

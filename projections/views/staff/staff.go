@@ -96,7 +96,7 @@ func family(name string, views []string, renders ...func(r *reader, d *dirty) er
 			// relations again and cost twice the fold. Marks only grow and
 			// relations keep their ended periods, so the batch's final facts
 			// name every document an event's own would have.
-			return projections.Gather(tx, "renders/"+name+"/"+t, func(all *dirty) { all.merge(d) },
+			return projections.Gather(tx, projections.RenderKey(name, t), func(all *dirty) { all.merge(d) },
 				func(tx projections.Tx, all *dirty) error {
 					// One reader for all renders: they read facts the
 					// batch has finished changing, and write only served
