@@ -52,7 +52,13 @@ type Overlay struct {
 	// nothing reads before the switch, and kept, a municipality's lots of
 	// them (decoded and encoded) took gigabytes.
 	DropWritten bool
-	batch       uint64 // batches written so far
+	// Dropped, when set, is told of each document the overlay lets go
+	// once written (or read): its bytes; or, deleted, that the key holds
+	// nothing; or, neither, that it exists with bytes the overlay never
+	// made (written unencoded). A rebuild's cache keeps what the overlay
+	// lets go, instead of a copy of every write.
+	Dropped func(key string, raw []byte, deleted bool)
+	batch   uint64 // batches written so far
 	// local and many, when set (SetFetch), let RenderPending read what a
 	// lot of renders needs in a few calls to the store, not one a document.
 	local func(key string) ([]byte, bool)
@@ -590,7 +596,7 @@ func (o *Overlay) StagedUnencoded() ([]Unencoded, error) {
 func (o *Overlay) Written() {
 	for _, s := range o.dirty {
 		if o.DropWritten {
-			delete(o.entries, s.key)
+			o.letGo(s.key, s.d)
 			continue
 		}
 		// Its bytes are the store's now; the previous ones may go.
@@ -606,9 +612,17 @@ func (o *Overlay) Written() {
 	if o.MaxIdle > 0 && o.batch%uint64(o.MaxIdle) == 0 {
 		for k, d := range o.entries {
 			if o.batch-d.used > uint64(o.MaxIdle) {
-				delete(o.entries, k)
+				o.letGo(k, d)
 			}
 		}
+	}
+}
+
+// letGo drops key's entry, which is clean, telling Dropped.
+func (o *Overlay) letGo(key string, d *doc) {
+	delete(o.entries, key)
+	if o.Dropped != nil {
+		o.Dropped(key, d.raw, d.deleted)
 	}
 }
 
@@ -620,7 +634,9 @@ func (o *Overlay) Written() {
 // MaxClean, makes this sort run once per many batches, not every batch.
 func (o *Overlay) evict(keep int) {
 	if keep <= 0 {
-		clear(o.entries)
+		for k, d := range o.entries {
+			o.letGo(k, d)
+		}
 		return
 	}
 	used := make([]uint64, 0, len(o.entries))
@@ -631,7 +647,7 @@ func (o *Overlay) evict(keep int) {
 	cut := used[len(used)-keep] // keep documents used at or after this batch
 	for k, d := range o.entries {
 		if d.used < cut {
-			delete(o.entries, k)
+			o.letGo(k, d)
 		}
 	}
 	for k, d := range o.entries { // many used in the cut batch itself
@@ -639,7 +655,7 @@ func (o *Overlay) evict(keep int) {
 			break
 		}
 		if d.used == cut {
-			delete(o.entries, k)
+			o.letGo(k, d)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 		return err
 	}
 	ws.overlay.Written()
-	ws.cache.commit(changes)
+	ws.cache.committed()
 	return nil
 }
 
@@ -133,7 +133,7 @@ func (p *projector) commitUnencoded(ctx context.Context, ws *workspace, from, to
 		return err
 	}
 	ws.overlay.Written()
-	ws.cache.commitUnencoded(staged)
+	ws.cache.committed()
 	return nil
 }
 

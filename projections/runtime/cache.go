@@ -1,18 +1,18 @@
 package runtime
 
-import (
-	"slices"
-
-	"github.com/iup-platform/iup/projections"
-)
+import "slices"
 
 // docCache holds the documents a rebuild has committed to its fresh
-// namespace, so the overlay reads them from memory. It knows every key the
-// rebuild wrote, so a key it never saw does not exist and costs no read of
-// the store (most first reads of a fresh namespace). Past its byte budget
-// it drops documents' bytes, keeping their keys: a read of a dropped one
-// goes to the store. Past its key cap it gives up and answers nothing. A
-// nil cache answers nothing either.
+// namespace that its overlay let go, so the overlay reads them back from
+// memory. With the overlay it knows every key the rebuild wrote, so a key
+// neither knows does not exist and costs no read of the store (most first
+// reads of a fresh namespace). It used to take a copy of every batch,
+// which for the documents the overlay still held was a map entry for
+// nothing. Past its byte budget it drops documents' bytes, keeping their
+// keys: a read of a dropped one goes to the store. Past its key cap it
+// gives up and answers nothing. A nil cache answers nothing either. A
+// workspace whose overlay starts afresh (after a failed batch) fails its
+// rebuild, so no document is let go without the cache hearing of it.
 //
 // It used to turn off at its key cap, past which every document the
 // overlay had let go was read back from the store one key at a time, and
@@ -55,28 +55,21 @@ func (c *docCache) get(key string) ([]byte, bool) {
 	return d.value, true
 }
 
-// commit records a batch the store has taken.
-func (c *docCache) commit(changes []projections.Change) {
+// keep records what the overlay let go of key (Overlay.Dropped).
+func (c *docCache) keep(key string, value []byte, deleted bool) {
 	if c == nil || c.off {
 		return
 	}
-	c.commits++
-	for _, ch := range changes {
-		c.note(ch.Key, ch.Value, ch.Value == nil)
-	}
-	c.trim()
+	c.note(key, value, deleted)
 }
 
-// commitUnencoded records a lot of held renders handed to the writer
-// before their encoding: which keys exist, not their bytes.
-func (c *docCache) commitUnencoded(staged []projections.Unencoded) {
+// committed counts a batch the store has taken (a document's age is the
+// batch its overlay let it go in) and keeps the cache within its budgets.
+func (c *docCache) committed() {
 	if c == nil || c.off {
 		return
 	}
 	c.commits++
-	for _, u := range staged {
-		c.note(u.Key, nil, u.Deleted())
-	}
 	c.trim()
 }
 

@@ -37,6 +37,7 @@ func (w *workspace) reset() {
 	w.overlay.HoldRenders = w.hold
 	if w.cache != nil { // a rebuild: its renders read many facts back
 		w.overlay.SetFetch(w.cache.get, w.readMany)
+		w.overlay.Dropped = w.cache.keep
 	}
 }
 
@@ -46,6 +47,7 @@ func (w *workspace) reset() {
 func (w *workspace) serve() {
 	w.cache = nil
 	w.overlay.SetFetch(nil, nil)
+	w.overlay.Dropped = nil
 }
 
 // release lets go of the documents the workspace holds in memory, decoded

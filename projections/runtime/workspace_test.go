@@ -40,7 +40,7 @@ func TestAReleasedWorkspaceReadsTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws.overlay.Written()
-	ws.cache.commit(changes)
+	ws.cache.committed()
 
 	if _, err := ws.overlay.Get("doc/1"); err != nil || store.reads != 0 {
 		t.Fatalf("before the release: %d reads of the store, err %v; want the overlay to answer", store.reads, err)
