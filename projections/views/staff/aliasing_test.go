@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/risk"
 	"github.com/iup-platform/iup/projections"
 )
 
@@ -111,6 +112,35 @@ func TestAFailedEventLeavesTheStudentsPlansAsTheyWere(t *testing.T) {
 		o.Rollback()
 		if got, _ := load[studentFacts](o, key); len(got.Plans) != 1 || got.Plans[0] != (planFact{ID: "p2", Status: StatusNone}) {
 			t.Errorf("after a rolled-back change of %s: %+v, want p2 as it was", id, got.Plans)
+		}
+	}
+}
+
+// And for a student's risks: a risk signalled again for a subject was
+// taken out and put back in the array the rolled-back version shares, so
+// the failed event's term stayed.
+func TestAFailedEventLeavesTheStudentsRisksAsTheyWere(t *testing.T) {
+	o := projections.NewOverlay(func(string) ([]byte, error) { return nil, nil })
+	key := studentKey(tn, "s1")
+	ht := domain.TermRef{SchoolYear: "2026-2027", Kind: domain.HT}
+	was := []riskFact{{Subject: "MA", Term: ht}, {Subject: "SV", Term: ht}}
+	o.Begin()
+	if err := projections.PutJSON(o, key, studentFacts{Risks: append(make([]riskFact, 0, 4), was...)}); err != nil {
+		t.Fatal(err)
+	}
+	o.Commit()
+	vt := domain.TermRef{SchoolYear: "2026-2027", Kind: domain.VT}
+	for _, ev := range []domain.Event{
+		risk.RiskSignalled{StudentID: "s1", Subject: "MA", Term: vt},
+		risk.RiskWithdrawn{StudentID: "s1", Subject: "MA"},
+	} {
+		o.Begin()
+		if _, err := foldContent(o, tn, projections.Event{Envelope: domain.Envelope{Event: ev}}); err != nil {
+			t.Fatal(err)
+		}
+		o.Rollback()
+		if got, _ := load[studentFacts](o, key); !slices.Equal(got.Risks, was) {
+			t.Errorf("after a rolled-back %T: %+v, want %+v", ev, got.Risks, was)
 		}
 	}
 }

@@ -53,6 +53,7 @@ func foldContent(tx projections.Tx, t string, ev projections.Event) (*dirty, err
 	case risk.RiskSignalled:
 		var old domain.TermRef
 		err = student(e.StudentID, func(f *studentFacts) {
+			f.Risks = slices.Clone(f.Risks) // changed in a copy: see addSorted
 			f.Risks = slices.DeleteFunc(f.Risks, func(r riskFact) bool {
 				if r.Subject == e.Subject {
 					old = r.Term
@@ -72,6 +73,7 @@ func foldContent(tx projections.Tx, t string, ev projections.Event) (*dirty, err
 		}
 	case risk.RiskWithdrawn:
 		err = student(e.StudentID, func(f *studentFacts) {
+			f.Risks = slices.Clone(f.Risks) // changed in a copy: see addSorted
 			f.Risks = slices.DeleteFunc(f.Risks, func(r riskFact) bool {
 				if r.Subject == e.Subject {
 					d.student(e.StudentID, yearTerms(r.Term)...)

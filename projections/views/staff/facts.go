@@ -66,7 +66,7 @@ type detailFact struct {
 // same day replaces the earlier one.
 func details(tx projections.Tx, t, studentID string, df detailFact) error {
 	return projections.UpdateJSON(tx, studentKey(t, studentID), func(f *studentFacts) {
-		f.Details = slices.DeleteFunc(f.Details, func(x detailFact) bool { return x.From == df.From })
+		f.Details = slices.DeleteFunc(slices.Clone(f.Details), func(x detailFact) bool { return x.From == df.From }) // in a copy: see addSorted
 		i, _ := slices.BinarySearchFunc(f.Details, df, func(a, b detailFact) int { return a.From.Compare(b.From) })
 		f.Details = slices.Insert(slices.Clip(f.Details), i, df) // a new array: see addSorted
 	})
