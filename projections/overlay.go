@@ -316,19 +316,26 @@ func copyObject[T any](d *doc, key string, v *T) (bool, error) {
 }
 
 // putObject stages a copy of v at key, encoded when the batch commits.
-// A pointer is followed: what is staged is a copy of what it points to, so
-// the caller's later changes do not reach the staged document.
+// A pointer is followed, in an interface too: what is staged is a copy of
+// what it points to, so the caller's later changes do not reach the
+// staged document.
 func putObject[T any](o *Overlay, key string, v T) error {
-	if reflect.TypeFor[T]().Kind() == reflect.Pointer {
+	if k := reflect.TypeFor[T]().Kind(); k == reflect.Pointer || k == reflect.Interface {
 		rv := reflect.ValueOf(v)
-		if rv.IsNil() {
-			return fmt.Errorf("document %s: PutJSON of a nil pointer", key)
+		if rv.Kind() == reflect.Pointer {
+			if rv.IsNil() {
+				return fmt.Errorf("document %s: PutJSON of a nil pointer", key)
+			}
+			rv = rv.Elem()
 		}
-		obj := reflect.New(rv.Type().Elem())
-		obj.Elem().Set(rv.Elem())
-		if t := rv.Type().Elem(); t.Kind() == reflect.Func || t.Kind() == reflect.Chan {
-			return fmt.Errorf("document %s: %s cannot be stored", key, t)
+		if !rv.IsValid() {
+			return fmt.Errorf("document %s: PutJSON of nil", key)
 		}
+		if k := rv.Kind(); k == reflect.Func || k == reflect.Chan {
+			return fmt.Errorf("document %s: %s cannot be stored", key, rv.Type())
+		}
+		obj := reflect.New(rv.Type())
+		obj.Elem().Set(rv)
 		o.set(key, nil, obj.Interface(), false)
 		return nil
 	}

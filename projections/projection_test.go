@@ -71,10 +71,22 @@ func TestDecodedDocumentsAreKeptAndEncodedAtCommit(t *testing.T) {
 	if err := PutJSON(o, "x", func() {}); err == nil {
 		t.Fatal("a function was accepted as a document")
 	}
-	// A pointer stages a copy of what it points to.
+	// A pointer stages a copy of what it points to, in an interface too.
 	r.Name = "changed after the put"
 	if ok, _ := GetJSON(o, "r", &again); !ok || again.Name != "Åsa" {
 		t.Fatalf("a put through a pointer followed the caller's later change: %+v", again)
+	}
+	var boxed any = &r
+	if err := PutJSON(o, "boxed", boxed); err != nil {
+		t.Fatal(err)
+	}
+	r.Name = "changed after the boxed put"
+	if ok, _ := GetJSON(o, "boxed", &again); !ok || again.Name != "changed after the put" {
+		t.Fatalf("a put through a pointer in an interface followed the caller's later change: %+v", again)
+	}
+	var nothing any
+	if err := PutJSON(o, "nothing", nothing); err == nil {
+		t.Fatal("a nil interface was accepted as a document")
 	}
 }
 
