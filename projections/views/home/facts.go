@@ -234,7 +234,7 @@ func uintString(n uint64) string {
 // rebuild's saving. The facts keep content per stream revision, which only
 // the conference record reads.
 var Projection = family(Name, []string{GuardianViewName, StudentViewName, TermSnapshotName, ConferenceRecordName},
-	true, []render{conferenceRecords}, childViews, termSnapshots)
+	true, []render{conferenceRecords}, children(domain.RoleGuardian, domain.RoleStudent), guardianDocs, termSnapshots)
 
 // render marks for rendering the served documents of one view that d says
 // changed.

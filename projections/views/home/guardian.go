@@ -48,43 +48,43 @@ func (g Guardian) Visible(d domain.Date) []string {
 // the published plans (guardian-visible fields only), published omdömen,
 // talks and acknowledgements, shared by every guardian the relation allows.
 func guardianView(tx projections.Tx, t string, d *dirty) error {
-	for _, s := range sortedKeys(d.students) {
-		key := ChildKey(t, s)
-		err := projections.Defer(tx, key, func(tx projections.Tx) error {
-			c, err := renderChild(tx, t, s, domain.RoleGuardian)
-			if err != nil {
-				return err
-			}
-			return projections.PutJSON(tx, key, c)
-		})
-		if err != nil {
-			return err
-		}
+	if err := children(domain.RoleGuardian)(tx, t, d); err != nil {
+		return err
 	}
 	return guardianDocs(tx, t, d)
 }
 
-// childViews is guardianView and studentView together, as the family runs
-// them: a changed child's document for its guardians and the student's
-// own are made from one load of the child's facts, which was most of
-// what rendering each cost.
-func childViews(tx projections.Tx, t string, d *dirty) error {
-	for _, s := range sortedKeys(d.students) {
-		err := projections.Defer(tx, ChildKey(t, s), func(tx projections.Tx) error {
-			f, err := loadChild(tx, t, s)
+// children renders each changed child's documents for audiences (the
+// guardians': ChildKey; the student's own: StudentKey) from one load of
+// the child's facts: the family renders both at once, and loading was
+// most of what rendering each cost.
+func children(audiences ...domain.Role) render {
+	key := func(t, s string, a domain.Role) string {
+		if a == domain.RoleStudent {
+			return StudentKey(t, s)
+		}
+		return ChildKey(t, s)
+	}
+	return func(tx projections.Tx, t string, d *dirty) error {
+		for _, s := range sortedKeys(d.students) {
+			err := projections.Defer(tx, key(t, s, audiences[0]), func(tx projections.Tx) error {
+				f, err := loadChild(tx, t, s)
+				if err != nil {
+					return err
+				}
+				for _, a := range audiences {
+					if err := projections.PutJSON(tx, key(t, s, a), f.child(tx, t, a)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 			if err != nil {
 				return err
 			}
-			if err := projections.PutJSON(tx, ChildKey(t, s), f.child(tx, t, domain.RoleGuardian)); err != nil {
-				return err
-			}
-			return projections.PutJSON(tx, StudentKey(t, s), f.child(tx, t, domain.RoleStudent))
-		})
-		if err != nil {
-			return err
 		}
+		return nil
 	}
-	return guardianDocs(tx, t, d)
 }
 
 // guardianDocs renders the documents of the guardians of the students

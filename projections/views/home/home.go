@@ -171,17 +171,8 @@ func (c Child) At(now time.Time) Child {
 	return out
 }
 
-// renderChild builds what audience sees of student from the facts.
-func renderChild(tx projections.Tx, t, student string, audience domain.Role) (Child, error) {
-	f, err := loadChild(tx, t, student)
-	if err != nil {
-		return Child{}, err
-	}
-	return f.child(tx, t, audience), nil
-}
-
 // childFacts is what a child's documents are made of, loaded once for
-// every audience.
+// every audience (child makes what one audience sees).
 type childFacts struct {
 	student   string
 	protected bool
