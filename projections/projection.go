@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -171,6 +172,17 @@ func RenderKey(family, tenant string) string {
 var renderKeys struct {
 	sync.RWMutex
 	m map[[2]string]string
+}
+
+// Union adds the set from to *into, taking from itself when *into is
+// nil: what a Gather's add does with one event's marks, which are not used
+// once added.
+func Union[K comparable](into *map[K]bool, from map[K]bool) {
+	if *into == nil {
+		*into = from
+		return
+	}
+	maps.Copy(*into, from)
 }
 
 // Gather is Defer for a render that needs to know what the batch's events

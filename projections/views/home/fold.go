@@ -45,10 +45,10 @@ func (d *dirty) setTerms(student string, terms []domain.TermRef) {
 // merge adds e's marks to d's, for the renders that run once per batch.
 // It takes e's sets over when d has none: e is done with once merged.
 func (d *dirty) merge(e *dirty) {
-	addSet(&d.students, e.students)
-	addSet(&d.allTerms, e.allTerms)
-	addSet(&d.confs, e.confs)
-	addSet(&d.guardians, e.guardians)
+	projections.Union(&d.students, e.students)
+	projections.Union(&d.allTerms, e.allTerms)
+	projections.Union(&d.confs, e.confs)
+	projections.Union(&d.guardians, e.guardians)
 	for s, terms := range e.terms {
 		for _, term := range terms {
 			if !slices.Contains(d.terms[s], term) {
@@ -56,15 +56,6 @@ func (d *dirty) merge(e *dirty) {
 			}
 		}
 	}
-}
-
-// addSet adds the set from to *into, taking from itself when *into is nil.
-func addSet(into *map[string]bool, from map[string]bool) {
-	if *into == nil {
-		*into = from
-		return
-	}
-	maps.Copy(*into, from)
 }
 
 func (d *dirty) content(student string, term domain.TermRef) {

@@ -1,7 +1,6 @@
 package staff
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -151,29 +150,18 @@ func (d *dirty) empty() bool {
 // merge adds what e marked to d. e is one event's and is not used after,
 // so d may take its sets.
 func (d *dirty) merge(e *dirty) {
-	union(&d.people, e.people)
-	union(&d.courses, e.courses)
-	union(&d.courseOnly, e.courseOnly)
-	union(&d.terms, e.terms)
+	projections.Union(&d.people, e.people)
+	projections.Union(&d.courses, e.courses)
+	projections.Union(&d.courseOnly, e.courseOnly)
+	projections.Union(&d.terms, e.terms)
 	for id, ts := range e.work {
 		if d.work == nil {
 			d.work = map[string]map[domain.TermRef]bool{}
 		}
-		if d.work[id] == nil {
-			d.work[id] = ts
-		} else {
-			maps.Copy(d.work[id], ts)
-		}
+		w := d.work[id]
+		projections.Union(&w, ts)
+		d.work[id] = w
 	}
-}
-
-// union adds the set from to *into, taking from itself when *into is empty.
-func union[K comparable](into *map[K]bool, from map[K]bool) {
-	if *into == nil {
-		*into = from
-		return
-	}
-	maps.Copy(*into, from)
 }
 
 func (d *dirty) student(id string, terms ...domain.TermRef) {
