@@ -506,34 +506,41 @@ func (o *Overlay) fetch(keys []string) error {
 // staged writes, in first-touched order, and marks them written: the
 // documents stay cached for the next batch.
 func (o *Overlay) Changes() ([]Change, error) {
-	if !o.HoldRenders {
-		if err := o.RenderPending(0); err != nil {
-			return nil, err
-		}
+	if err := o.renderUnlessHeld(); err != nil {
+		return nil, err
 	}
 	out := make([]Change, 0, len(o.dirty))
 	for _, s := range o.dirty {
-		k, d := s.key, s.d
-		if !d.dirty {
-			continue
-		}
-		if d.deleted {
-			if d.known && d.stored == nil {
-				continue // deleted what was never there
-			}
-			out = append(out, Change{Key: k})
-		} else {
-			b, err := d.encoded(k)
+		switch {
+		case !s.isWrite():
+		case s.d.deleted:
+			out = append(out, Change{Key: s.key})
+		default:
+			b, err := s.d.encoded(s.key)
 			if err != nil {
 				return nil, err
 			}
-			if d.known && d.stored != nil && bytes.Equal(b, d.stored) {
+			if s.d.known && s.d.stored != nil && bytes.Equal(b, s.d.stored) {
 				continue // rendered again, unchanged
 			}
-			out = append(out, Change{Key: k, Value: b})
+			out = append(out, Change{Key: s.key, Value: b})
 		}
 	}
 	return out, nil
+}
+
+// renderUnlessHeld runs the deferred renders, unless HoldRenders.
+func (o *Overlay) renderUnlessHeld() error {
+	if o.HoldRenders {
+		return nil
+	}
+	return o.RenderPending(0)
+}
+
+// isWrite reports whether a staged entry is a write for the store: not a
+// deletion of what was never there.
+func (s staged) isWrite() bool {
+	return s.d.dirty && !(s.d.deleted && s.d.known && s.d.stored == nil)
 }
 
 // Unencoded is a staged write whose bytes are made later, by Encode,
@@ -542,27 +549,19 @@ func (o *Overlay) Changes() ([]Change, error) {
 // written again before the switch).
 type Unencoded struct {
 	Key string
-	obj any    // the document, when not raw
-	raw []byte // its bytes, when it has them
-	del bool
+	d   doc // as staged
 }
 
 // Deleted reports whether the write removes its key.
-func (u Unencoded) Deleted() bool { return u.del }
+func (u Unencoded) Deleted() bool { return u.d.deleted }
 
 // Encode returns the write as a Change.
 func (u Unencoded) Encode() (Change, error) {
-	if u.del {
+	if u.d.deleted {
 		return Change{Key: u.Key}, nil
 	}
-	if u.raw != nil || u.obj == nil {
-		return Change{Key: u.Key, Value: u.raw}, nil
-	}
-	b, err := encode(u.obj)
-	if err != nil {
-		return Change{}, fmt.Errorf("document %s: %w", u.Key, err)
-	}
-	return Change{Key: u.Key, Value: b}, nil
+	b, err := u.d.encoded(u.Key)
+	return Change{Key: u.Key, Value: b}, err
 }
 
 // StagedUnencoded is Changes for documents that are written and let go
@@ -574,23 +573,13 @@ func (o *Overlay) StagedUnencoded() ([]Unencoded, error) {
 	if !o.DropWritten {
 		return nil, fmt.Errorf("overlay: StagedUnencoded needs DropWritten: a kept document may change after it is staged")
 	}
-	if !o.HoldRenders {
-		if err := o.RenderPending(0); err != nil {
-			return nil, err
-		}
+	if err := o.renderUnlessHeld(); err != nil {
+		return nil, err
 	}
 	out := make([]Unencoded, 0, len(o.dirty))
 	for _, s := range o.dirty {
-		d := s.d
-		switch {
-		case !d.dirty:
-		case d.deleted:
-			if d.known && d.stored == nil {
-				continue // deleted what was never there
-			}
-			out = append(out, Unencoded{Key: s.key, del: true})
-		default:
-			out = append(out, Unencoded{Key: s.key, obj: d.obj, raw: d.raw})
+		if s.isWrite() {
+			out = append(out, Unencoded{Key: s.key, d: *s.d})
 		}
 	}
 	return out, nil

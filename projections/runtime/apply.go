@@ -97,39 +97,27 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 // commit encodes what ws's overlay staged and applies it to ws's namespace
 // with the checkpoint moving from from to to (the same position when only
 // held renders are written), or hands it to ws's writer during a
-// rebuild's pass.
+// rebuild's pass. A lot of held renders goes to the writer unencoded, and
+// the writer encodes it while the build renders the next lot: at a
+// rebuild's end one build was often left rendering alone, and encoding was
+// a third of that work, on one core with the other idle.
 func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventstore.Position) error {
+	pw := pendingWrite{from: from, to: to}
+	var err error
 	if ws.behind != nil && ws.overlay.DropWritten {
-		return p.commitUnencoded(ctx, ws, from, to)
+		pw.unencoded, err = ws.overlay.StagedUnencoded()
+	} else {
+		pw.changes, err = ws.overlay.Changes()
 	}
-	changes, err := ws.overlay.Changes()
 	if err != nil {
 		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
 	}
-	pw := pendingWrite{from: from, to: to, changes: changes}
 	if ws.behind != nil {
 		err = ws.behind.enqueue(ctx, pw)
 	} else {
 		err = p.write(ctx, ws.ns, ws.cache != nil, pw)
 	}
 	if err != nil {
-		return err
-	}
-	ws.overlay.Written()
-	ws.cache.committed()
-	return nil
-}
-
-// commitUnencoded hands a lot of a rebuild's held renders to its writer
-// unencoded: the writer encodes it while the build renders the next lot.
-// At a rebuild's end one build was often left rendering alone, and
-// encoding was a third of that work, on one core with the other idle.
-func (p *projector) commitUnencoded(ctx context.Context, ws *workspace, from, to eventstore.Position) error {
-	staged, err := ws.overlay.StagedUnencoded()
-	if err != nil {
-		return fmt.Errorf("projection %s: held renders up to %s: %w", p.p.Name, to, err)
-	}
-	if err := ws.behind.enqueue(ctx, pendingWrite{from: from, to: to, unencoded: staged}); err != nil {
 		return err
 	}
 	ws.overlay.Written()

@@ -55,27 +55,13 @@ func (c *docCache) get(key string) ([]byte, bool) {
 	return d.value, true
 }
 
-// keep records what the overlay let go of key (Overlay.Dropped).
+// keep records what the overlay let go of key (Overlay.Dropped): its
+// bytes, that it holds nothing (deleted), or that it exists with bytes
+// the cache does not keep (no value, not deleted).
 func (c *docCache) keep(key string, value []byte, deleted bool) {
 	if c == nil || c.off {
 		return
 	}
-	c.note(key, value, deleted)
-}
-
-// committed counts a batch the store has taken (a document's age is the
-// batch its overlay let it go in) and keeps the cache within its budgets.
-func (c *docCache) committed() {
-	if c == nil || c.off {
-		return
-	}
-	c.commits++
-	c.trim()
-}
-
-// note records what key now holds: value, nothing (deleted), or a
-// document whose bytes the cache does not keep (no value, not deleted).
-func (c *docCache) note(key string, value []byte, deleted bool) {
 	c.bytes -= len(c.docs[key].value)
 	if !deleted && (c.keysOnly || value == nil) {
 		c.docs[key] = cachedDoc{dropped: true}
@@ -85,8 +71,13 @@ func (c *docCache) note(key string, value []byte, deleted bool) {
 	c.docs[key] = cachedDoc{value: value, at: c.commits}
 }
 
-// trim keeps the cache within its budgets after a commit.
-func (c *docCache) trim() {
+// committed counts a batch the store has taken (a document's age is the
+// batch its overlay let it go in) and keeps the cache within its budgets.
+func (c *docCache) committed() {
+	if c == nil || c.off {
+		return
+	}
+	c.commits++
 	if len(c.docs) > c.maxKeys {
 		c.off, c.docs = true, nil
 		return
