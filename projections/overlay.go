@@ -64,6 +64,8 @@ type Overlay struct {
 	local func(key string) ([]byte, bool)
 	many  func(keys []string) ([][]byte, error)
 	probe *probe // while a lot's renders are probed
+	// parent, for a Fork, is the overlay it reads through.
+	parent *Overlay
 }
 
 // probe notes the keys a lot's renders asked for that only the store can
@@ -246,6 +248,15 @@ func (o *Overlay) entry(key string) (*doc, error) {
 		d.used = o.batch
 		return d, nil
 	}
+	if o.parent != nil {
+		if pd, ok := o.parent.entries[key]; ok {
+			// A copy of the entry, so the fork's writes and decodes stay
+			// its own; the object is shared, and read only.
+			d := &doc{raw: pd.raw, obj: pd.obj, deleted: pd.deleted, used: o.batch}
+			o.entries[key] = d
+			return d, nil
+		}
+	}
 	if o.probe != nil {
 		b, ok := o.local(key)
 		if !ok {
@@ -399,6 +410,54 @@ func (o *Overlay) deferRender(key string, render func(Tx) error) {
 	}
 	o.pending[key] = true
 	o.renders = append(o.renders, deferred{key: key, render: render})
+}
+
+// Renders are deferred renders taken out of an overlay (TakeRenders), to
+// be run by forks of it (Fork, Run).
+type Renders []deferred
+
+// TakeRenders removes the pending renders from o and returns them, in the
+// order they were first asked for.
+func (o *Overlay) TakeRenders() Renders {
+	rs := o.renders
+	o.renders = nil
+	clear(o.pending)
+	clear(o.gathered)
+	return rs
+}
+
+// Fork returns an overlay to run renders taken from o on another
+// goroutine while o stands still: several forks render a rebuild's held
+// renders at once, where one goroutine rendered them alone at the end of
+// the pass with the other cores idle. A fork reads o's documents without
+// changing them (it takes a copy of the entry and shares the decoded
+// object, read only), reads what o lacks through base, local and many
+// (see NewOverlay and SetFetch), which must be safe for concurrent use,
+// and stages what it writes itself, with o's HoldRenders and DropWritten.
+// Renders run on forks in no set order among them, so a render must not
+// read what another render writes (Defer: a render writes only documents
+// no fold reads, and renders read only what folds write). o must not
+// change until its forks are done.
+func (o *Overlay) Fork(base func(key string) ([]byte, error), local func(key string) ([]byte, bool), many func(keys []string) ([][]byte, error)) *Overlay {
+	f := NewOverlay(base)
+	f.parent = o
+	f.MaxClean, f.MaxIdle = o.MaxClean, o.MaxIdle
+	f.HoldRenders, f.DropWritten = o.HoldRenders, o.DropWritten
+	f.SetFetch(local, many)
+	return f
+}
+
+// Forget drops key's entry without telling Dropped: a fork wrote the key,
+// so what o holds of it is stale and the store has what the fork wrote.
+func (o *Overlay) Forget(key string) { delete(o.entries, key) }
+
+// Run runs rs on o, probing as RenderPending does, and then the renders
+// they ask for, and stages what they write.
+func (o *Overlay) Run(rs Renders) error {
+	if err := o.renderLot(rs); err != nil {
+		return err
+	}
+	return o.RenderPending(0)
 }
 
 // Pending is the number of deferred renders not yet run.

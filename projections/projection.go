@@ -134,8 +134,10 @@ func UpdateJSON[T any](tx Tx, key string, change func(*T)) error {
 // facts, and it is rendered once per batch, not once per event. key names
 // the render (the served document's key); marking it again in the same
 // batch adds nothing, since render reads the batch's final facts. A render
-// must write only documents no fold reads. On a Tx other than an Overlay,
-// render runs at once.
+// must write only documents no fold reads, and read none that another
+// render writes: a rebuild runs the renders it held on several goroutines,
+// in no set order (Overlay.Fork). On a Tx other than an Overlay, render
+// runs at once.
 func Defer(tx Tx, key string, render func(tx Tx) error) error {
 	if o, ok := tx.(*Overlay); ok {
 		o.deferRender(key, render)

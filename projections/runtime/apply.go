@@ -194,16 +194,21 @@ func (p *projector) apply(ctx context.Context, ns projections.Namespace, fresh b
 	return nil
 }
 
-// renderHeld runs the renders a rebuild's pass held back, RebuildBatchSize
-// at a time, each lot committed at the build's checkpoint, and stops
+// renderHeld runs the renders a rebuild's pass held back and stops
 // holding them: what the build applies from then on renders per batch.
+// The renders held are the batch-wide ones (Gather's), which decide which
+// documents to render; they run here, and the renders they ask for, one
+// per served document, run on forks of the overlay (renderForked), which
+// see what the held ones wrote.
 func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore.Position) error {
 	ws.ctx = ctx
 	defer func() { ws.ctx = context.Background() }()
 	ws.writingRenders(true)
 	defer ws.writingRenders(false)
-	for ws.overlay.Pending() > 0 {
-		if err := ws.overlay.RenderPending(p.rt.cfg.RebuildBatchSize); err != nil {
+	// The held ones first, a batch at a time: those they ask for join
+	// the end of the list.
+	for n := ws.overlay.Pending(); n > 0; n -= p.rt.cfg.RebuildBatchSize {
+		if err := ws.overlay.RenderPending(min(n, p.rt.cfg.RebuildBatchSize)); err != nil {
 			ws.reset()
 			return fmt.Errorf("projection %s: %w", p.p.Name, err)
 		}
@@ -211,6 +216,20 @@ func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore
 			ws.reset()
 			return err
 		}
+	}
+	// Lots small enough that the forks end together, and no larger than
+	// a batch, which bounds what a fork holds.
+	rs, workers := ws.overlay.TakeRenders(), renderWorkers()
+	lot := max(1, min(p.rt.cfg.RebuildBatchSize, len(rs)/(4*workers)))
+	write := func(ctx context.Context, pw pendingWrite) error {
+		if ws.behind != nil {
+			return ws.behind.enqueue(ctx, pw)
+		}
+		return p.write(ctx, ws.ns, ws.cache != nil, pw)
+	}
+	if err := ws.renderForked(ctx, rs, workers, lot, cp, write); err != nil {
+		ws.reset()
+		return fmt.Errorf("projection %s: %w", p.p.Name, err)
 	}
 	ws.holdRenders(false)
 	return nil

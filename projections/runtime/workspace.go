@@ -3,6 +3,12 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
+	goruntime "runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
@@ -115,6 +121,100 @@ func (e *storeError) Unwrap() error { return e.err }
 func isStoreError(err error) bool {
 	var se *storeError
 	return errors.As(err, &se)
+}
+
+// renderWorkers is how many forks run a build's held renders: one per
+// core, up to four.
+func renderWorkers() int { return max(1, min(goruntime.GOMAXPROCS(0), 4)) }
+
+// renderForked runs rs on workers forks of the overlay, each taking
+// lots of lot renders from a shared queue, rendering and encoding them
+// and handing them to write (one fork at a time), committed at cp. One
+// goroutine rendered them alone, and the largest view's renders ended
+// every rebuild with one core busy and the others idle. The overlay then
+// forgets what the forks wrote, and the cache learns of it.
+func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, workers, lot int, cp eventstore.Position, write func(context.Context, pendingWrite) error) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	var (
+		next atomic.Int64
+		// mu lets one fork at a time write, and read the store (which
+		// waits for the writer).
+		mu sync.Mutex
+		// wrote is, per fork, the keys it wrote (true: deleted).
+		wrote = make([]map[string]bool, workers)
+	)
+	many := func(keys []string) ([][]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return w.readMany(keys)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range workers {
+		wrote[i] = map[string]bool{}
+		// What this fork wrote and let go is in the store only: the cache
+		// learns of it once the forks are done.
+		local := func(key string) ([]byte, bool) {
+			if _, ok := wrote[i][key]; ok {
+				return nil, false
+			}
+			return w.cache.get(key)
+		}
+		base := func(key string) ([]byte, error) {
+			if v, ok := local(key); ok {
+				return v, nil
+			}
+			vals, err := many([]string{key})
+			if err != nil {
+				return nil, err
+			}
+			return vals[0], nil
+		}
+		f := w.overlay.Fork(base, local, many)
+		g.Go(func() error {
+			for {
+				lo := int(next.Add(int64(lot))) - lot
+				if lo >= len(rs) || gctx.Err() != nil {
+					return nil
+				}
+				if err := f.Run(rs[lo:min(lo+lot, len(rs))]); err != nil {
+					return err
+				}
+				staged, err := f.StagedUnencoded()
+				if err != nil {
+					return err
+				}
+				pw := pendingWrite{from: cp, to: cp, changes: make([]projections.Change, 0, len(staged))}
+				for _, u := range staged {
+					c, err := u.Encode()
+					if err != nil {
+						return fmt.Errorf("encode renders at %s: %w", cp, err)
+					}
+					pw.changes = append(pw.changes, c)
+					wrote[i][c.Key] = c.Value == nil
+				}
+				mu.Lock()
+				err = write(gctx, pw)
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+				f.Written()
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, keys := range wrote {
+		for k, deleted := range keys {
+			w.overlay.Forget(k) // a render may change a fact: staff's school changes
+			w.cache.keep(k, nil, deleted)
+		}
+	}
+	w.cache.committed()
+	return nil
 }
 
 // writeBehind makes commits hand their batches to a writer goroutine,

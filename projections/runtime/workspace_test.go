@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/iup-platform/iup/eventstore"
@@ -56,5 +57,109 @@ func TestAReleasedWorkspaceReadsTheStore(t *testing.T) {
 	}
 	if store.reads != 1 {
 		t.Fatalf("after the release: %d reads of the store, want 1", store.reads)
+	}
+}
+
+// Held renders run on forks of the overlay write what each render would
+// alone; then the overlay forgets what they changed of its facts (a
+// render may delete one, as the school lists' pending changes), and the
+// cache knows the keys they wrote.
+func TestHeldRendersRunOnForks(t *testing.T) {
+	ctx := context.Background()
+	store := &countingStore{Store: memstore.New()}
+	ns := projections.Namespace("v1:test")
+	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
+	ws.holdRenders(true)
+	const n = 20
+	for i := range n {
+		if err := projections.PutJSON(ws.overlay, fmt.Sprintf("facts/%d", i), map[string]int{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+		ws.overlay.Put(fmt.Sprintf("facts/pending/%d", i), []byte(`true`))
+		err := projections.Defer(ws.overlay, fmt.Sprintf("card/%d", i), func(tx projections.Tx) error {
+			var f map[string]int
+			if _, err := projections.GetJSON(tx, fmt.Sprintf("facts/%d", i), &f); err != nil {
+				return err
+			}
+			tx.Delete(fmt.Sprintf("facts/pending/%d", i))
+			return projections.PutJSON(tx, fmt.Sprintf("card/%d", i), map[string]int{"card": f["n"]})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	changes, err := ws.overlay.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := eventstore.Position{Commit: 1, Prepare: 1}
+	if err := store.Apply(ctx, ns, eventstore.Start, cp, changes, projections.Fence{}); err != nil {
+		t.Fatal(err)
+	}
+	ws.overlay.Written()
+	ws.cache.committed()
+
+	ws.writingRenders(true)
+	rs := ws.overlay.TakeRenders()
+	lots := 0
+	write := func(ctx context.Context, pw pendingWrite) error {
+		lots++ // under the forks' lock
+		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
+	}
+	if err := ws.renderForked(ctx, rs, 2, 3, cp, write); err != nil {
+		t.Fatal(err)
+	}
+	ws.writingRenders(false)
+	if lots < n/3 {
+		t.Errorf("%d lots written, want %d or more", lots, n/3)
+	}
+	if store.reads != 0 {
+		t.Errorf("the forks read the store %d times: the facts were the overlay's", store.reads)
+	}
+	for i := range n {
+		var card map[string]int
+		found, err := projections.GetJSON(ws.overlay, fmt.Sprintf("card/%d", i), &card)
+		if err != nil || !found || card["card"] != i {
+			t.Errorf("card/%d after the forks: %v, found %v, err %v", i, card, found, err)
+		}
+		if v, err := ws.overlay.Get(fmt.Sprintf("facts/pending/%d", i)); err != nil || v != nil {
+			t.Errorf("facts/pending/%d, deleted by a render: the overlay still reads %q (%v)", i, v, err)
+		}
+	}
+	if store.reads != n {
+		t.Errorf("%d reads of the store, want one per card (the cache knows only their keys) and none for the deleted", store.reads)
+	}
+}
+
+// A fork that reads back what it wrote in an earlier lot reads it from
+// the store: the cache learns of the forks' writes only once they are
+// done, and till then it would answer that the key was never written.
+func TestAForkReadsBackWhatItWrote(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	ns := projections.Namespace("v1:test")
+	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
+	ws.holdRenders(true)
+	ws.writingRenders(true)
+	var seen []byte
+	if err := projections.Defer(ws.overlay, "a", func(tx projections.Tx) error { tx.Put("a", []byte(`1`)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err := projections.Defer(ws.overlay, "b", func(tx projections.Tx) error {
+		v, err := tx.Get("a")
+		seen = v
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(ctx context.Context, pw pendingWrite) error {
+		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
+	}
+	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), 1, 1, eventstore.Start, write); err != nil {
+		t.Fatal(err)
+	}
+	if string(seen) != "1" {
+		t.Fatalf("the second lot read %q, want what the first wrote", seen)
 	}
 }
