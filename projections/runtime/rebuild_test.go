@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,6 +249,40 @@ func TestARebuildPastItsCacheBudgetReadsBackWhatItLetGo(t *testing.T) {
 			t.Fatalf("budget %d bytes: %d reads of the store", budget, got)
 		}
 	}
+}
+
+// A rebuild's pass reads the log a tenth of a batch at a time until it
+// has read a batch, then a batch at a time, and builds the same view.
+func TestARebuildReadsSmallPagesFirst(t *testing.T) {
+	events := &pageSizes{Store: openEvents(t)}
+	newWriter(t, events.Store, 15).append(300)
+	views := memstore.New()
+	rebuildRelations(t, events, views, func(cfg *runtime.Config) { cfg.RebuildBatchSize = 100 })
+	sameDocuments(t, "relations", activeDocuments(t, views, "relations"), cleanBuild(t, events.Store, relationsView))
+	want := []int{10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 100, 100}
+	if got := events.limits(); len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Fatalf("the pass read pages of %v, want %v first", got, want)
+	}
+}
+
+// pageSizes records the page sizes the log is read in.
+type pageSizes struct {
+	eventstore.Store
+	mu   sync.Mutex
+	seen []int
+}
+
+func (p *pageSizes) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	p.mu.Lock()
+	p.seen = append(p.seen, limit)
+	p.mu.Unlock()
+	return p.Store.ReadAll(ctx, after, limit)
+}
+
+func (p *pageSizes) limits() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.seen)
 }
 
 // countingGets counts the reads of documents from its store.
