@@ -64,8 +64,10 @@ type Overlay struct {
 	local func(key string) ([]byte, bool)
 	many  func(keys []string) ([][]byte, error)
 	probe *probe // while a lot's renders are probed
-	// parent, for a Fork, is the overlay it reads through.
+	// parent, for a Fork, is the overlay it reads through; wrote holds
+	// the keys the fork has written, whose parent entries are stale.
 	parent *Overlay
+	wrote  map[string]bool
 }
 
 // probe notes the keys a lot's renders asked for that only the store can
@@ -248,7 +250,7 @@ func (o *Overlay) entry(key string) (*doc, error) {
 		d.used = o.batch
 		return d, nil
 	}
-	if o.parent != nil {
+	if o.parent != nil && !o.wrote[key] {
 		if pd, ok := o.parent.entries[key]; ok {
 			// A copy of the entry, so the fork's writes and decodes stay
 			// its own; the object is shared, and read only.
@@ -433,14 +435,13 @@ func (o *Overlay) TakeRenders() Renders {
 // changing them (it takes a copy of the entry and shares the decoded
 // object, read only), reads what o lacks through base, local and many
 // (see NewOverlay and SetFetch), which must be safe for concurrent use,
-// and stages what it writes itself, with o's HoldRenders and DropWritten.
-// Renders run on forks in no set order among them, so a render must not
-// read what another render writes (Defer: a render writes only documents
-// no fold reads, and renders read only what folds write). o must not
-// change until its forks are done.
+// and stages what it writes itself, with o's HoldRenders and DropWritten;
+// a key it has written it never reads from o again. Renders run on forks
+// in no set order among them, so a render must not read what another
+// render writes (Defer). o must not change until its forks are done.
 func (o *Overlay) Fork(base func(key string) ([]byte, error), local func(key string) ([]byte, bool), many func(keys []string) ([][]byte, error)) *Overlay {
 	f := NewOverlay(base)
-	f.parent = o
+	f.parent, f.wrote = o, map[string]bool{}
 	f.MaxClean, f.MaxIdle = o.MaxClean, o.MaxIdle
 	f.HoldRenders, f.DropWritten = o.HoldRenders, o.DropWritten
 	f.SetFetch(local, many)
@@ -650,6 +651,9 @@ func (o *Overlay) StagedUnencoded() ([]Unencoded, error) {
 // MaxClean.
 func (o *Overlay) Written() {
 	for _, s := range o.dirty {
+		if o.parent != nil {
+			o.wrote[s.key] = true
+		}
 		if o.DropWritten {
 			o.letGo(s.key, s.d)
 			continue

@@ -100,7 +100,8 @@ func (p *projector) applyBatch(ctx context.Context, ws *workspace, from eventsto
 // rebuild's pass. A lot of held renders goes to the writer unencoded, and
 // the writer encodes it while the build renders the next lot: at a
 // rebuild's end one build was often left rendering alone, and encoding was
-// a third of that work, on one core with the other idle.
+// a third of that work, on one core with the other idle. (The renders the
+// held ones ask for run on forks, which encode their own: renderHeld.)
 func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventstore.Position) error {
 	pw := pendingWrite{from: from, to: to}
 	var err error
@@ -217,17 +218,13 @@ func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore
 			return err
 		}
 	}
-	// Lots small enough that the forks end together, and no larger than
-	// a batch, which bounds what a fork holds.
-	rs, workers := ws.overlay.TakeRenders(), renderWorkers()
-	lot := max(1, min(p.rt.cfg.RebuildBatchSize, len(rs)/(4*workers)))
 	write := func(ctx context.Context, pw pendingWrite) error {
 		if ws.behind != nil {
 			return ws.behind.enqueue(ctx, pw)
 		}
 		return p.write(ctx, ws.ns, ws.cache != nil, pw)
 	}
-	if err := ws.renderForked(ctx, rs, workers, lot, cp, write); err != nil {
+	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), p.rt.cfg.RebuildRenderWorkers, p.rt.cfg.RebuildBatchSize, cp, write); err != nil {
 		ws.reset()
 		return fmt.Errorf("projection %s: %w", p.p.Name, err)
 	}

@@ -158,6 +158,9 @@ func config(events eventstore.Store, views projections.Store, sub runtime.Subscr
 		Events: events, Codec: codec, Views: views, Bus: sub, Projections: ps, Registerer: reg,
 		BatchSize: 64, Retry: runtime.Retry{Attempts: 3, Base: time.Millisecond, Max: 5 * time.Millisecond},
 		LagInterval: 10 * time.Millisecond, Logger: quietLogger,
+		// Several forks render even on one core, so the tests run them
+		// concurrently wherever they run.
+		RebuildRenderWorkers: 3,
 	}
 }
 

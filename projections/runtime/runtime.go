@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"sync"
 	"time"
 
@@ -83,6 +84,9 @@ type Config struct {
 	// quarter of its time for a bounded amount of memory; a memory limit
 	// (GOMEMLIMIT) still makes the collector run when it is reached.
 	RebuildGCPercent int
+	// RebuildRenderWorkers is how many goroutines render a rebuild's
+	// documents once its pass is done: default one per core, up to four.
+	RebuildRenderWorkers int
 	// Passes, when set, lets this runtime's rebuilds share a pass over the
 	// log with those of other runtimes given the same Passes.
 	Passes *Passes
@@ -153,6 +157,9 @@ func New(cfg Config) (*Runtime, error) {
 	}
 	if cfg.RebuildGCPercent == 0 {
 		cfg.RebuildGCPercent = 400
+	}
+	if cfg.RebuildRenderWorkers <= 0 {
+		cfg.RebuildRenderWorkers = max(1, min(goruntime.GOMAXPROCS(0), 4))
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	goruntime "runtime"
 	"sync"
 	"sync/atomic"
 
@@ -123,20 +122,20 @@ func isStoreError(err error) bool {
 	return errors.As(err, &se)
 }
 
-// renderWorkers is how many forks run a build's held renders: one per
-// core, up to four.
-func renderWorkers() int { return max(1, min(goruntime.GOMAXPROCS(0), 4)) }
-
 // renderForked runs rs on workers forks of the overlay, each taking
-// lots of lot renders from a shared queue, rendering and encoding them
-// and handing them to write (one fork at a time), committed at cp. One
+// lots of at most batch/workers renders from a shared queue, rendering
+// and encoding them and handing them to write (one fork at a time),
+// committed at cp: the lots in flight hold about what one batch did. One
 // goroutine rendered them alone, and the largest view's renders ended
 // every rebuild with one core busy and the others idle. The overlay then
-// forgets what the forks wrote, and the cache learns of it.
-func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, workers, lot int, cp eventstore.Position, write func(context.Context, pendingWrite) error) error {
+// forgets what the forks wrote, and the cache learns of it. The first
+// error stops the forks (the workspace must then be reset).
+func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, workers, batch int, cp eventstore.Position, write func(context.Context, pendingWrite) error) error {
 	if len(rs) == 0 {
 		return nil
 	}
+	// Lots small enough that the forks end together.
+	lot := max(1, min(batch/workers, len(rs)/(4*workers)))
 	var (
 		next atomic.Int64
 		// mu lets one fork at a time write, and read the store (which
@@ -151,6 +150,11 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 		return w.readMany(keys)
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	// The forks' reads of the store end with them: the first to fail
+	// stops the others'.
+	outer := w.ctx
+	w.ctx = gctx
+	defer func() { w.ctx = outer }()
 	for i := range workers {
 		wrote[i] = map[string]bool{}
 		// What this fork wrote and let go is in the store only: the cache
@@ -172,10 +176,14 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 			return vals[0], nil
 		}
 		f := w.overlay.Fork(base, local, many)
+		f.MaxClean = max(1, w.overlay.MaxClean/workers)
 		g.Go(func() error {
 			for {
+				if err := gctx.Err(); err != nil {
+					return err
+				}
 				lo := int(next.Add(int64(lot))) - lot
-				if lo >= len(rs) || gctx.Err() != nil {
+				if lo >= len(rs) {
 					return nil
 				}
 				if err := f.Run(rs[lo:min(lo+lot, len(rs))]); err != nil {
@@ -194,13 +202,13 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 					pw.changes = append(pw.changes, c)
 					wrote[i][c.Key] = c.Value == nil
 				}
+				f.Written() // the bytes are all the lot holds now
 				mu.Lock()
 				err = write(gctx, pw)
 				mu.Unlock()
 				if err != nil {
 					return err
 				}
-				f.Written()
 			}
 		})
 	}
@@ -209,7 +217,7 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	}
 	for _, keys := range wrote {
 		for k, deleted := range keys {
-			w.overlay.Forget(k) // a render may change a fact: staff's school changes
+			w.overlay.Forget(k) // a render may delete a fact: the school lists' pending changes
 			w.cache.keep(k, nil, deleted)
 		}
 	}

@@ -2,7 +2,9 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/iup-platform/iup/eventstore"
@@ -133,19 +135,29 @@ func TestHeldRendersRunOnForks(t *testing.T) {
 
 // A fork that reads back what it wrote in an earlier lot reads it from
 // the store: the cache learns of the forks' writes only once they are
-// done, and till then it would answer that the key was never written.
+// done, and till then it would answer that the key was never written,
+// and the overlay it forked from holds what was there before.
 func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	ns := projections.Namespace("v1:test")
 	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
 	ws.holdRenders(true)
+	ws.overlay.Put("a", []byte(`0`))
+	changes, err := ws.overlay.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Apply(ctx, ns, eventstore.Start, eventstore.Start, changes, projections.Fence{}); err != nil {
+		t.Fatal(err)
+	}
+	ws.overlay.Written()
 	ws.writingRenders(true)
 	var seen []byte
 	if err := projections.Defer(ws.overlay, "a", func(tx projections.Tx) error { tx.Put("a", []byte(`1`)); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	err := projections.Defer(ws.overlay, "b", func(tx projections.Tx) error {
+	err = projections.Defer(ws.overlay, "b", func(tx projections.Tx) error {
 		v, err := tx.Get("a")
 		seen = v
 		return err
@@ -161,5 +173,56 @@ func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	}
 	if string(seen) != "1" {
 		t.Fatalf("the second lot read %q, want what the first wrote", seen)
+	}
+}
+
+// Forks stop at the first failure, a cancelled context among them, and
+// say so: no lot is taken after it, and none is reported done.
+func TestForksStopAtTheFirstFailure(t *testing.T) {
+	for _, cancel := range []bool{false, true} {
+		store := memstore.New()
+		ns := projections.Namespace("v1:test")
+		ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
+		ws.holdRenders(true)
+		ws.writingRenders(true)
+		var mu sync.Mutex
+		ran := 0
+		for i := range 40 {
+			err := projections.Defer(ws.overlay, fmt.Sprintf("card/%d", i), func(tx projections.Tx) error {
+				mu.Lock()
+				ran++
+				mu.Unlock()
+				if !cancel && i == 3 {
+					return errors.New("render failed")
+				}
+				tx.Put(fmt.Sprintf("card/%d", i), []byte(`1`))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		if cancel {
+			stop()
+		}
+		write := func(ctx context.Context, pw pendingWrite) error {
+			return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
+		}
+		workers := 1 // one fork: the renders after the failed one are known
+		if cancel {
+			workers = 2
+		}
+		err := ws.renderForked(ctx, ws.overlay.TakeRenders(), workers, 2, eventstore.Start, write)
+		stop()
+		if err == nil {
+			t.Fatalf("cancelled %v: the forks reported success", cancel)
+		}
+		if cancel && (ran != 0 || !errors.Is(err, context.Canceled)) {
+			t.Errorf("cancelled before they started: %d renders ran, err %v", ran, err)
+		}
+		if !cancel && ran != 4 {
+			t.Errorf("the fourth render failed, and %d ran, want 4", ran)
+		}
 	}
 }

@@ -34,7 +34,8 @@ type writeBehind struct {
 }
 
 // pendingWrite is one batch's changes, moving the checkpoint from from to
-// to; a lot of held renders comes unencoded, and the writer encodes it.
+// to; a lot of the batch-wide held renders comes unencoded, and the writer
+// encodes it (the forks' lots come encoded: each fork encodes its own).
 type pendingWrite struct {
 	from, to  eventstore.Position
 	changes   []projections.Change
@@ -75,7 +76,8 @@ func (w *writeBehind) failed() error {
 
 // enqueue hands a batch to the writer, waiting while it writes the one
 // before; it returns the error of a write that failed before. Only the
-// build's goroutine calls enqueue, flush and stop.
+// build's goroutine calls enqueue, flush and stop, or, while it waits for
+// them, the forks rendering its held renders, one at a time.
 func (w *writeBehind) enqueue(ctx context.Context, pw pendingWrite) error {
 	if err := w.failed(); err != nil {
 		return err
