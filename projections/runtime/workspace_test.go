@@ -27,23 +27,13 @@ func (s *countingStore) Get(ctx context.Context, ns projections.Namespace, keys 
 // catch-up after it reads them from the store, and they are what the store
 // holds.
 func TestAReleasedWorkspaceReadsTheStore(t *testing.T) {
-	ctx := context.Background()
 	store := &countingStore{Store: memstore.New()}
 	ns := projections.Namespace("v1:test")
 	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
 	if err := projections.PutJSON(ws.overlay, "doc/1", map[string]int{"n": 1}); err != nil {
 		t.Fatal(err)
 	}
-	changes, err := ws.overlay.Changes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	to := eventstore.Position{Commit: 1, Prepare: 1}
-	if err := store.Apply(ctx, ns, eventstore.Start, to, changes, projections.Fence{}); err != nil {
-		t.Fatal(err)
-	}
-	ws.overlay.Written()
-	ws.cache.committed()
+	commitStaged(t, ws, store, eventstore.Position{Commit: 1, Prepare: 1})
 
 	if _, err := ws.overlay.Get("doc/1"); err != nil || store.reads != 0 {
 		t.Fatalf("before the release: %d reads of the store, err %v; want the overlay to answer", store.reads, err)
@@ -90,23 +80,15 @@ func TestHeldRendersRunOnForks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	changes, err := ws.overlay.Changes()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp := eventstore.Position{Commit: 1, Prepare: 1}
-	if err := store.Apply(ctx, ns, eventstore.Start, cp, changes, projections.Fence{}); err != nil {
-		t.Fatal(err)
-	}
-	ws.overlay.Written()
-	ws.cache.committed()
+	commitStaged(t, ws, store, cp)
 
 	ws.writingRenders(true)
 	rs := ws.overlay.TakeRenders()
 	lots := 0
 	write := func(ctx context.Context, pw pendingWrite) error {
 		lots++ // under the forks' lock
-		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
+		return writeTo(store, ns)(ctx, pw)
 	}
 	if err := ws.renderForked(ctx, rs, 2, 3, cp, write); err != nil {
 		t.Fatal(err)
@@ -144,20 +126,13 @@ func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
 	ws.holdRenders(true)
 	ws.overlay.Put("a", []byte(`0`))
-	changes, err := ws.overlay.Changes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Apply(ctx, ns, eventstore.Start, eventstore.Start, changes, projections.Fence{}); err != nil {
-		t.Fatal(err)
-	}
-	ws.overlay.Written()
+	commitStaged(t, ws, store, eventstore.Start)
 	ws.writingRenders(true)
 	var seen []byte
 	if err := projections.Defer(ws.overlay, "a", func(tx projections.Tx) error { tx.Put("a", []byte(`1`)); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	err = projections.Defer(ws.overlay, "b", func(tx projections.Tx) error {
+	err := projections.Defer(ws.overlay, "b", func(tx projections.Tx) error {
 		v, err := tx.Get("a")
 		seen = v
 		return err
@@ -165,10 +140,7 @@ func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(ctx context.Context, pw pendingWrite) error {
-		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
-	}
-	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), 1, 1, eventstore.Start, write); err != nil {
+	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), 1, 1, eventstore.Start, writeTo(store, ns)); err != nil {
 		t.Fatal(err)
 	}
 	if string(seen) != "1" {
@@ -206,14 +178,11 @@ func TestForksStopAtTheFirstFailure(t *testing.T) {
 		if cancel {
 			stop()
 		}
-		write := func(ctx context.Context, pw pendingWrite) error {
-			return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
-		}
 		workers := 1 // one fork: the renders after the failed one are known
 		if cancel {
 			workers = 2
 		}
-		err := ws.renderForked(ctx, ws.overlay.TakeRenders(), workers, 2, eventstore.Start, write)
+		err := ws.renderForked(ctx, ws.overlay.TakeRenders(), workers, 2, eventstore.Start, writeTo(store, ns))
 		stop()
 		if err == nil {
 			t.Fatalf("cancelled %v: the forks reported success", cancel)
@@ -224,5 +193,27 @@ func TestForksStopAtTheFirstFailure(t *testing.T) {
 		if !cancel && ran != 4 {
 			t.Errorf("the fourth render failed, and %d ran, want 4", ran)
 		}
+	}
+}
+
+// commitStaged writes what ws's overlay staged to store as one batch
+// moving the checkpoint to to, as a commit does.
+func commitStaged(t *testing.T, ws *workspace, store projections.Store, to eventstore.Position) {
+	t.Helper()
+	changes, err := ws.overlay.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Apply(context.Background(), ws.ns, eventstore.Start, to, changes, projections.Fence{}); err != nil {
+		t.Fatal(err)
+	}
+	ws.overlay.Written()
+	ws.cache.committed()
+}
+
+// writeTo is a renderForked write to store.
+func writeTo(store projections.Store, ns projections.Namespace) func(context.Context, pendingWrite) error {
+	return func(ctx context.Context, pw pendingWrite) error {
+		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
 	}
 }
