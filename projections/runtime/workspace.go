@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -95,11 +96,22 @@ func (w *workspace) read(key string) ([]byte, error) {
 }
 
 func (w *workspace) readMany(keys []string) ([][]byte, error) {
-	if w.behind != nil { // the store must hold what the cache let go
-		if err := w.behind.flush(); err != nil {
-			return nil, err
-		}
+	if err := w.flush(); err != nil { // the store must hold what the cache let go
+		return nil, err
 	}
+	return w.readStore(keys)
+}
+
+// flush waits for the writes in flight, if writes go behind.
+func (w *workspace) flush() error {
+	if w.behind == nil {
+		return nil
+	}
+	return w.behind.flush()
+}
+
+// readStore reads keys from the store, without waiting for the writer.
+func (w *workspace) readStore(keys []string) ([][]byte, error) {
 	// A read that fails is tried again, as a write is: a Redis blip
 	// during a rebuild's renders failed the whole rebuild.
 	vals, err := retrying(w.ctx, w.retry, func() ([][]byte, error) { return w.views.Get(w.ctx, w.ns, keys...) })
@@ -138,16 +150,31 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	lot := max(1, min(batch/workers, len(rs)/(4*workers)))
 	var (
 		next atomic.Int64
-		// mu lets one fork at a time write, and read the store (which
-		// waits for the writer).
+		// mu lets one fork at a time write, or wait for the writer.
 		mu sync.Mutex
 		// wrote is, per fork, the keys it wrote (true: deleted).
 		wrote = make([]map[string]bool, workers)
 	)
-	many := func(keys []string) ([][]byte, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return w.readMany(keys)
+	// What the build wrote before lands first: then a fork's read of the
+	// store waits for the writer only when it reads a key the fork wrote
+	// itself. Every read waited for every fork's writes in flight, and at
+	// a municipality's size, where the cache lets most facts go, the forks
+	// took turns.
+	if err := w.flush(); err != nil {
+		return err
+	}
+	many := func(i int) func(keys []string) ([][]byte, error) {
+		return func(keys []string) ([][]byte, error) {
+			if slices.ContainsFunc(keys, func(k string) bool { _, ok := wrote[i][k]; return ok }) {
+				mu.Lock()
+				err := w.flush()
+				mu.Unlock()
+				if err != nil {
+					return nil, err
+				}
+			}
+			return w.readStore(keys)
+		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	// The forks' reads of the store end with them: the first to fail
@@ -169,13 +196,13 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 			if v, ok := local(key); ok {
 				return v, nil
 			}
-			vals, err := many([]string{key})
+			vals, err := many(i)([]string{key})
 			if err != nil {
 				return nil, err
 			}
 			return vals[0], nil
 		}
-		f := w.overlay.Fork(base, local, many)
+		f := w.overlay.Fork(base, local, many(i))
 		f.MaxClean = max(1, w.overlay.MaxClean/workers)
 		g.Go(func() error {
 			for {

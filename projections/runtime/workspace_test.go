@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
@@ -116,17 +117,19 @@ func TestHeldRendersRunOnForks(t *testing.T) {
 }
 
 // A fork that reads back what it wrote in an earlier lot reads it from
-// the store: the cache learns of the forks' writes only once they are
-// done, and till then it would answer that the key was never written,
-// and the overlay it forked from holds what was there before.
+// the store, once the writer has written it: the cache learns of the
+// forks' writes only once they are done, and till then it would answer
+// that the key was never written, and the overlay it forked from holds
+// what was there before. The writer here is slow, so a read that does
+// not wait for it finds the old value.
 func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New()
+	store := &slowWrites{Store: memstore.New()}
 	ns := projections.Namespace("v1:test")
 	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
 	ws.holdRenders(true)
 	ws.overlay.Put("a", []byte(`0`))
-	commitStaged(t, ws, store, eventstore.Start)
+	commitStaged(t, ws, store.Store, eventstore.Start)
 	ws.writingRenders(true)
 	var seen []byte
 	if err := projections.Defer(ws.overlay, "a", func(tx projections.Tx) error { tx.Put("a", []byte(`1`)); return nil }); err != nil {
@@ -140,12 +143,24 @@ func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), 1, 1, eventstore.Start, writeTo(store, ns)); err != nil {
+	ws.writeBehind(ctx, writeTo(store, ns))
+	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), 1, 1, eventstore.Start, ws.behind.enqueue); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.stopWriting(); err != nil {
 		t.Fatal(err)
 	}
 	if string(seen) != "1" {
 		t.Fatalf("the second lot read %q, want what the first wrote", seen)
 	}
+}
+
+// slowWrites takes its time over every write.
+type slowWrites struct{ *memstore.Store }
+
+func (s *slowWrites) Apply(ctx context.Context, ns projections.Namespace, from, to eventstore.Position, changes []projections.Change, fence projections.Fence) error {
+	time.Sleep(20 * time.Millisecond)
+	return s.Store.Apply(ctx, ns, from, to, changes, fence)
 }
 
 // Forks stop at the first failure, a cancelled context among them, and
