@@ -61,8 +61,7 @@ func TestHeldRendersRunOnForks(t *testing.T) {
 	ctx := context.Background()
 	store := &countingStore{Store: memstore.New()}
 	ns := projections.Namespace("v1:test")
-	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
-	ws.holdRenders(true)
+	ws := rebuildWorkspace(store, ns)
 	const n = 20
 	for i := range n {
 		if err := projections.PutJSON(ws.overlay, fmt.Sprintf("facts/%d", i), map[string]int{"n": i}); err != nil {
@@ -126,8 +125,7 @@ func TestAForkReadsBackWhatItWrote(t *testing.T) {
 	ctx := context.Background()
 	store := &slowWrites{Store: memstore.New()}
 	ns := projections.Namespace("v1:test")
-	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
-	ws.holdRenders(true)
+	ws := rebuildWorkspace(store, ns)
 	ws.overlay.Put("a", []byte(`0`))
 	commitStaged(t, ws, store.Store, eventstore.Start)
 	ws.writingRenders(true)
@@ -169,8 +167,7 @@ func TestForksStopAtTheFirstFailure(t *testing.T) {
 	for _, cancel := range []bool{false, true} {
 		store := memstore.New()
 		ns := projections.Namespace("v1:test")
-		ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
-		ws.holdRenders(true)
+		ws := rebuildWorkspace(store, ns)
 		ws.writingRenders(true)
 		var mu sync.Mutex
 		ran := 0
@@ -231,4 +228,11 @@ func writeTo(store projections.Store, ns projections.Namespace) func(context.Con
 	return func(ctx context.Context, pw pendingWrite) error {
 		return store.Apply(ctx, ns, pw.from, pw.to, pw.changes, projections.Fence{})
 	}
+}
+
+// rebuildWorkspace is a rebuild's workspace of ns: a cache, renders held.
+func rebuildWorkspace(store projections.Store, ns projections.Namespace) *workspace {
+	ws := newWorkspace(store, ns, newDocCache(1000, 1<<20), Retry{})
+	ws.holdRenders(true)
+	return ws
 }
