@@ -114,7 +114,8 @@ func TestForksRenderWhatTheOverlayWould(t *testing.T) {
 }
 
 // A fork's writes are its own: neither the parent nor another fork sees
-// them, and Forget drops the parent's stale entry of a key a fork wrote.
+// them, and Join drops the parent's stale entries of the keys a fork
+// wrote, telling Dropped.
 func TestAForkWritesAlone(t *testing.T) {
 	s := newFetchStore(2)
 	parent := NewOverlay(s.get)
@@ -139,10 +140,27 @@ func TestAForkWritesAlone(t *testing.T) {
 			t.Errorf("%s finds no facts/1 after a fork deleted it (%v)", name, err)
 		}
 	}
+	if a.Wrote("facts/0") {
+		t.Error("the fork says it wrote facts/0 before its batch was written")
+	}
+	a.Written()
+	if !a.Wrote("facts/0") || !a.Wrote("facts/1") || b.Wrote("facts/0") {
+		t.Errorf("after Written: fork wrote facts/0 %v, facts/1 %v; the other fork facts/0 %v", a.Wrote("facts/0"), a.Wrote("facts/1"), b.Wrote("facts/0"))
+	}
+	told := map[string]bool{}
+	parent.Dropped = func(key string, raw []byte, deleted bool) {
+		if raw != nil {
+			t.Errorf("Join told of bytes for %s", key)
+		}
+		told[key] = deleted
+	}
 	s.docs["facts/0"] = []byte(`{"course":"changed","level":99}`) // what the fork's write stored
-	parent.Forget("facts/0")
+	parent.Join(a)
+	if len(told) != 2 || told["facts/0"] || !told["facts/1"] {
+		t.Errorf("Join told Dropped %v, want facts/0 written and facts/1 deleted", told)
+	}
 	var f facts
 	if _, err := GetJSON(parent, "facts/0", &f); err != nil || f.Course != "changed" {
-		t.Errorf("after Forget the parent reads facts/0 as %+v (%v), want what the store holds", f, err)
+		t.Errorf("after Join the parent reads facts/0 as %+v (%v), want what the store holds", f, err)
 	}
 }

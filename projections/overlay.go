@@ -65,7 +65,8 @@ type Overlay struct {
 	many  func(keys []string) ([][]byte, error)
 	probe *probe // while a lot's renders are probed
 	// parent, for a Fork, is the overlay it reads through; wrote holds
-	// the keys the fork has written, whose parent entries are stale.
+	// the keys the fork has written (true: deleted), whose parent entries
+	// are stale.
 	parent *Overlay
 	wrote  map[string]bool
 }
@@ -250,7 +251,7 @@ func (o *Overlay) entry(key string) (*doc, error) {
 		d.used = o.batch
 		return d, nil
 	}
-	if o.parent != nil && !o.wrote[key] {
+	if o.parent != nil && !o.Wrote(key) {
 		if pd, ok := o.parent.entries[key]; ok {
 			// A copy of the entry, so the fork's writes and decodes stay
 			// its own; the object is shared, and read only.
@@ -448,9 +449,24 @@ func (o *Overlay) Fork(base func(key string) ([]byte, error), local func(key str
 	return f
 }
 
-// Forget drops key's entry without telling Dropped: a fork wrote the key,
-// so what o holds of it is stale and the store has what the fork wrote.
-func (o *Overlay) Forget(key string) { delete(o.entries, key) }
+// Wrote reports whether the fork o has written key (Written): the store
+// has it, and o's parent and its cache may hold what was there before.
+func (o *Overlay) Wrote(key string) bool {
+	_, ok := o.wrote[key]
+	return ok
+}
+
+// Join takes in what fork f wrote, once it is done: o forgets its own
+// entries of those keys, stale now, and tells Dropped that the store has
+// bytes for them it never made (or nothing, for a deletion).
+func (o *Overlay) Join(f *Overlay) {
+	for k, deleted := range f.wrote {
+		delete(o.entries, k)
+		if o.Dropped != nil {
+			o.Dropped(k, nil, deleted)
+		}
+	}
+}
 
 // Run runs rs on o, probing as RenderPending does, and then the renders
 // they ask for, and stages what they write.
@@ -652,7 +668,7 @@ func (o *Overlay) StagedUnencoded() ([]Unencoded, error) {
 func (o *Overlay) Written() {
 	for _, s := range o.dirty {
 		if o.parent != nil {
-			o.wrote[s.key] = true
+			o.wrote[s.key] = s.d.deleted
 		}
 		if o.DropWritten {
 			o.letGo(s.key, s.d)

@@ -113,12 +113,7 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 	if err != nil {
 		return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, to, err)
 	}
-	if ws.behind != nil {
-		err = ws.behind.enqueue(ctx, pw)
-	} else {
-		err = p.write(ctx, ws.ns, ws.cache != nil, pw)
-	}
-	if err != nil {
+	if err := p.hand(ctx, ws, pw); err != nil {
 		return err
 	}
 	ws.overlay.Written()
@@ -126,18 +121,20 @@ func (p *projector) commit(ctx context.Context, ws *workspace, from, to eventsto
 	return nil
 }
 
+// hand writes pw to ws's namespace, or hands it to ws's writer during a
+// rebuild's pass.
+func (p *projector) hand(ctx context.Context, ws *workspace, pw pendingWrite) error {
+	if ws.behind != nil {
+		return ws.behind.enqueue(ctx, pw)
+	}
+	return p.write(ctx, ws.ns, ws.cache != nil, pw)
+}
+
 // write applies one batch to namespace ns, retrying what may pass on a
 // retry; fresh says ns is a rebuild's, not yet served.
 func (p *projector) write(ctx context.Context, ns projections.Namespace, fresh bool, pw pendingWrite) error {
-	if len(pw.unencoded) > 0 {
-		pw.changes = make([]projections.Change, 0, len(pw.unencoded))
-		for _, u := range pw.unencoded {
-			c, err := u.Encode()
-			if err != nil {
-				return fmt.Errorf("projection %s: encode batch up to %s: %w", p.p.Name, pw.to, err)
-			}
-			pw.changes = append(pw.changes, c)
-		}
+	if err := pw.encode(); err != nil {
+		return fmt.Errorf("projection %s: %w", p.p.Name, err)
 	}
 	var err error
 	uncertain := false // an attempt failed without saying whether it landed
@@ -218,12 +215,7 @@ func (p *projector) renderHeld(ctx context.Context, ws *workspace, cp eventstore
 			return err
 		}
 	}
-	write := func(ctx context.Context, pw pendingWrite) error {
-		if ws.behind != nil {
-			return ws.behind.enqueue(ctx, pw)
-		}
-		return p.write(ctx, ws.ns, ws.cache != nil, pw)
-	}
+	write := func(ctx context.Context, pw pendingWrite) error { return p.hand(ctx, ws, pw) }
 	if err := ws.renderForked(ctx, ws.overlay.TakeRenders(), p.rt.cfg.RebuildRenderWorkers, p.rt.cfg.RebuildBatchSize, cp, write); err != nil {
 		ws.reset()
 		return fmt.Errorf("projection %s: %w", p.p.Name, err)

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -151,9 +150,8 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	var (
 		next atomic.Int64
 		// mu lets one fork at a time write, or wait for the writer.
-		mu sync.Mutex
-		// wrote is, per fork, the keys it wrote (true: deleted).
-		wrote = make([]map[string]bool, workers)
+		mu    sync.Mutex
+		forks = make([]*projections.Overlay, workers)
 	)
 	// What the build wrote before lands first: then a fork's read of the
 	// store waits for the writer only when it reads a key the fork wrote
@@ -165,7 +163,7 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	}
 	many := func(i int) func(keys []string) ([][]byte, error) {
 		return func(keys []string) ([][]byte, error) {
-			if slices.ContainsFunc(keys, func(k string) bool { _, ok := wrote[i][k]; return ok }) {
+			if slices.ContainsFunc(keys, forks[i].Wrote) {
 				mu.Lock()
 				err := w.flush()
 				mu.Unlock()
@@ -183,11 +181,10 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	w.ctx = gctx
 	defer func() { w.ctx = outer }()
 	for i := range workers {
-		wrote[i] = map[string]bool{}
 		// What this fork wrote and let go is in the store only: the cache
-		// learns of it once the forks are done.
+		// learns of it once the forks are done (Join).
 		local := func(key string) ([]byte, bool) {
-			if _, ok := wrote[i][key]; ok {
+			if forks[i].Wrote(key) {
 				return nil, false
 			}
 			return w.cache.get(key)
@@ -204,6 +201,7 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 		}
 		f := w.overlay.Fork(base, local, many(i))
 		f.MaxClean = max(1, w.overlay.MaxClean/workers)
+		forks[i] = f
 		g.Go(func() error {
 			for {
 				if err := gctx.Err(); err != nil {
@@ -220,14 +218,9 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 				if err != nil {
 					return err
 				}
-				pw := pendingWrite{from: cp, to: cp, changes: make([]projections.Change, 0, len(staged))}
-				for _, u := range staged {
-					c, err := u.Encode()
-					if err != nil {
-						return fmt.Errorf("encode renders at %s: %w", cp, err)
-					}
-					pw.changes = append(pw.changes, c)
-					wrote[i][c.Key] = c.Value == nil
+				pw := pendingWrite{from: cp, to: cp, unencoded: staged}
+				if err := pw.encode(); err != nil {
+					return err
 				}
 				f.Written() // the bytes are all the lot holds now
 				mu.Lock()
@@ -242,11 +235,8 @@ func (w *workspace) renderForked(ctx context.Context, rs projections.Renders, wo
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	for _, keys := range wrote {
-		for k, deleted := range keys {
-			w.overlay.Forget(k) // a render may delete a fact: the school lists' pending changes
-			w.cache.keep(k, nil, deleted)
-		}
+	for _, f := range forks {
+		w.overlay.Join(f) // a render may delete a fact: the school lists' pending changes
 	}
 	w.cache.committed()
 	return nil

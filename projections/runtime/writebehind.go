@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -40,6 +41,23 @@ type pendingWrite struct {
 	from, to  eventstore.Position
 	changes   []projections.Change
 	unencoded []projections.Unencoded
+}
+
+// encode makes the changes of the unencoded writes.
+func (pw *pendingWrite) encode() error {
+	if len(pw.unencoded) == 0 {
+		return nil
+	}
+	pw.changes = make([]projections.Change, 0, len(pw.unencoded))
+	for _, u := range pw.unencoded {
+		c, err := u.Encode()
+		if err != nil {
+			return fmt.Errorf("encode the batch up to %s: %w", pw.to, err)
+		}
+		pw.changes = append(pw.changes, c)
+	}
+	pw.unencoded = nil
+	return nil
 }
 
 // newWriteBehind starts the writer. A batch is handed over only when the
