@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -39,28 +38,24 @@ func apply(tx projections.Tx, ev projections.Event) error {
 	if err := beforeAfter(tx, t, ev, c, &base); err != nil {
 		return err
 	}
+	if ev.Actor.ID != "" {
+		if _, err := appendEntry(tx, t, KindActor, ev.Actor.ID, base); err != nil {
+			return err
+		}
+	}
+	if c.courseTrail && c.course != "" {
+		if _, err := appendEntry(tx, t, KindCourse, c.course, base); err != nil {
+			return err
+		}
+	}
 	// The event carried personal content of its data subject: a cull of
 	// that subject marks this entry culled, as a rebuild from the culled
 	// log would.
-	personal := ev.Culled || hasPersonal(ev.Event)
-	var s slot
-	if ev.Actor.ID != "" {
-		page, _, idx, err := appendEntry(tx, t, KindActor, ev.Actor.ID, base)
-		if err != nil {
-			return err
-		}
-		s = slot{ActorPage: page, Index: idx}
-	}
-	s.Personal = personal
-	if c.courseTrail && c.course != "" {
-		if _, _, _, err := appendEntry(tx, t, KindCourse, c.course, base); err != nil {
-			return err
-		}
-	}
+	personal := len(c.students) > 0 && (ev.Culled || hasPersonal(ev.Event))
 	for _, student := range c.students {
 		e := base
 		e.StudentID, e.StudentIDs = student, nil
-		if err := appendStudent(tx, t, student, e, s); err != nil {
+		if err := appendStudent(tx, t, student, e, personal); err != nil {
 			return err
 		}
 	}
@@ -103,33 +98,29 @@ func beforeAfter(tx projections.Tx, t string, ev projections.Event, c change, e 
 		return nil
 	}
 	err := projections.UpdateJSON(tx, prevKey(t, ev.Stream), func(prev *prevDoc) {
-		// A copy: the map read is the cached document's, which a
+		// A copy: the list read is the cached document's, which a
 		// rollback of this event restores, so a retry must find it as
 		// it was.
-		prev.Fields = maps.Clone(prev.Fields)
-		if prev.Fields == nil {
-			prev.Fields = map[string]Value{}
-		}
+		prev.Fields = slices.Clone(prev.Fields)
 		ref := Value{Stream: ev.Stream, Revision: ev.Revision}
 		if c.field != "" {
-			if b, ok := prev.Fields[c.field]; ok {
+			if i, ok := prev.find(c.field); ok {
+				b := prev.Fields[i].Value
 				e.Before = &b
 			}
 			after := c.after
 			after.Stream, after.Revision = ev.Stream, ev.Revision
 			e.After = &after
-			prev.Fields[c.field] = after
+			prev.set(c.field, after)
 		}
 		for _, f := range c.clears {
-			prev.Fields[f] = ref
+			prev.set(f, ref)
 		}
 		if ev.Culled {
 			// No text of a culled event, nor any it followed, stays in
 			// view.
 			e.Before, e.After = blank(e.Before), blank(e.After)
-			for k, v := range prev.Fields {
-				prev.Fields[k] = *blank(&v)
-			}
+			blankAll(prev)
 		}
 	})
 	if err != nil {
@@ -141,6 +132,14 @@ func beforeAfter(tx projections.Tx, t string, ev projections.Event, c change, e 
 		}
 	}
 	return nil
+}
+
+// blankAll drops the texts of every previous value in d, which must be d's
+// own copy.
+func blankAll(d *prevDoc) {
+	for i := range d.Fields {
+		d.Fields[i].Value = *blank(&d.Fields[i].Value)
+	}
 }
 
 // blank drops the texts of v, keeping its reference and level.
@@ -167,47 +166,58 @@ func addStream(tx projections.Tx, t, student, stream string) error {
 	return projections.PutJSON(tx, key, d)
 }
 
-// appendEntry adds e at the end of a trail and returns its page's key,
-// number and index within the page.
-func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (key string, page, index int, err error) {
+// appendEntry adds e at the end of a trail and returns its index in it.
+// The entry goes to the head's tail; a tail grown to a full page is stored
+// as that page, once.
+func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (index int, err error) {
 	head := Key(t, kind, id)
-	if err := projections.UpdateJSON(tx, head, func(h *Head) { page = h.Count / PageSize; h.Count++ }); err != nil {
-		return "", 0, 0, err
-	}
-	key = pageKey(head, page)
-	err = projections.UpdateJSON(tx, key, func(p *PageDoc) {
-		if n := len(p.Entries); n == cap(p.Entries) {
-			// A page grows to PageSize entries and no further, and most
+	var full []Entry
+	var broken error
+	err = projections.UpdateJSON(tx, head, func(h *Head) {
+		if len(h.Tail) != h.Count%PageSize {
+			broken = fmt.Errorf("audit: %s has %d entries in its tail, want %d", head, len(h.Tail), h.Count%PageSize)
+			return
+		}
+		if n := len(h.Tail); n == cap(h.Tail) {
+			// A tail grows to PageSize entries and no further, and most
 			// of a guardian's or a student's trail fits in a few: grown
 			// from four, doubled, and capped at a page, where append's
 			// own growth went to 64 and copied a full page on the way.
+			// Growing within capacity is safe: the cached document
+			// (which a rollback restores) sees only its own length.
 			grown := make([]Entry, n, min(PageSize, max(4, 2*n)))
-			copy(grown, p.Entries)
-			p.Entries = grown
+			copy(grown, h.Tail)
+			h.Tail = grown
 		}
-		p.Entries = append(p.Entries, e)
-		index = len(p.Entries) - 1
+		h.Tail = append(h.Tail, e)
+		index = h.Count
+		h.Count++
+		if len(h.Tail) == PageSize {
+			full, h.Tail = h.Tail, nil
+		}
 	})
-	return key, page, index, err
+	if err == nil {
+		err = broken
+	}
+	if err != nil {
+		return 0, err
+	}
+	if full != nil {
+		if err := projections.PutJSON(tx, pageKey(head, index/PageSize), PageDoc{Entries: full}); err != nil {
+			return 0, err
+		}
+	}
+	return index, nil
 }
 
-// appendStudent adds e to the student's trail and its slot to the helper
-// page parallel to it.
-func appendStudent(tx projections.Tx, t, student string, e Entry, s slot) error {
-	_, n, idx, err := appendEntry(tx, t, KindStudent, student, e)
-	if err != nil {
+// appendStudent adds e to the student's trail, noting it when its event
+// carried the student's personal content.
+func appendStudent(tx projections.Tx, t, student string, e Entry, personal bool) error {
+	index, err := appendEntry(tx, t, KindStudent, student, e)
+	if err != nil || !personal {
 		return err
 	}
-	var mismatch error
-	err = projections.UpdateJSON(tx, slotsKey(t, student, n), func(d *slotsDoc) {
-		if len(d.Slots) != idx {
-			mismatch = fmt.Errorf("audit: helper page %d of a student trail has %d slots, want %d", n, len(d.Slots), idx)
-			return
-		}
-		d.Slots = append(d.Slots, s)
+	return projections.UpdateJSON(tx, personalKey(t, student), func(d *personalDoc) {
+		d.Entries = append(d.Entries, index) // safe in place, as a head's tail
 	})
-	if err != nil {
-		return err
-	}
-	return mismatch
 }

@@ -2,24 +2,28 @@
 // student, per actor and per course, newest first, with before and after
 // values for texts and levels.
 //
-// Trails are stored append-only in fixed pages of PageSize entries, with a
-// head document holding the count, so a cursor (an entry index) stays valid
-// while new entries arrive. Texts are stored with the (stream, revision) of
-// the event that wrote them, and every student keeps a helper index of where
-// their texts were copied, so culling a student can blank them all and the
-// live view equals a rebuild from the culled log.
+// Trails are stored append-only: a head document holds the count and the
+// newest entries (the tail), and every PageSize entries the tail is stored
+// once as a full page that never changes again, so a cursor (an entry
+// index) stays valid while new entries arrive and an append writes one
+// document. Texts are stored with the (stream, revision) of the event that
+// wrote them, and every student keeps a helper index of where their texts
+// were copied, so culling a student can blank them all and the live view
+// equals a rebuild from the culled log.
 package audit
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/iup-platform/iup/domain"
 	"github.com/iup-platform/iup/projections"
 )
 
 // PageSize is the number of entries in one stored page of a trail. Every
-// append writes the trail's last page again, so the bytes written grow with
-// it: at 50 a municipality's rebuild wrote its audit pages some twenty-five
+// append writes the trail's tail again, so the bytes written grow with it:
+// at 50 a municipality's rebuild wrote its audit pages some twenty-five
 // times over, two thirds of all it wrote. A read of 50 entries reads its
 // five or six pages in one call.
 const PageSize = 10
@@ -77,12 +81,19 @@ type Entry struct {
 	Culled    bool `json:"culled,omitempty"`
 }
 
-// Head is a trail's head document.
+// Head is a trail's head document: the count of its entries, and the
+// newest Count % PageSize of them, oldest first. Held in the head, not in
+// a page of its own, an append changes one document: head and last page
+// were two of the five or six documents every event wrote.
 type Head struct {
-	Count int `json:"count"`
+	Count int     `json:"count"`
+	Tail  []Entry `json:"tail,omitempty"`
 }
 
-// PageDoc is one stored page of a trail, oldest entry first.
+// full is the number of full pages stored apart from the head.
+func (h Head) full() int { return h.Count / PageSize }
+
+// PageDoc is one full stored page of a trail, oldest entry first.
 type PageDoc struct {
 	Entries []Entry `json:"entries"`
 }
@@ -111,14 +122,37 @@ func roundKey(tenant, id string) string    { return HelperPrefix + tenant + "/ro
 func streamsKey(tenant, student string) string {
 	return HelperPrefix + tenant + "/student/" + student + "/streams"
 }
-func slotsKey(tenant, student string, n int) string {
-	return HelperPrefix + tenant + "/student/" + student + "/page/" + strconv.Itoa(n)
+func personalKey(tenant, student string) string {
+	return HelperPrefix + tenant + "/student/" + student + "/personal"
 }
 
 // prevDoc keeps the last value of every field of one stream, so the next
-// change knows its "before".
+// change knows its "before". A slice sorted by field, not a map: it is
+// copied on every change of the stream, and a map's copy and its encoding
+// (keys sorted each time) were a tenth of the audit's fold.
 type prevDoc struct {
-	Fields map[string]Value `json:"fields"`
+	Fields []fieldValue `json:"fields"`
+}
+
+// fieldValue is one field's last value.
+type fieldValue struct {
+	Field string `json:"field"`
+	Value
+}
+
+// find returns where field is, or would be, in d.Fields.
+func (d *prevDoc) find(field string) (int, bool) {
+	return slices.BinarySearchFunc(d.Fields, field, func(f fieldValue, field string) int { return strings.Compare(f.Field, field) })
+}
+
+// set records v as field's last value. d.Fields must be d's own (a copy
+// of what was read), since it changes in place.
+func (d *prevDoc) set(field string, v Value) {
+	if i, ok := d.find(field); ok {
+		d.Fields[i].Value = v
+	} else {
+		d.Fields = slices.Insert(d.Fields, i, fieldValue{Field: field, Value: v})
+	}
 }
 
 // roundDoc remembers a round's course: round events name only the round.
@@ -131,18 +165,13 @@ type streamsDoc struct {
 	Streams []string `json:"streams"`
 }
 
-// slot says where the actor-trail copy of a student-trail entry is, and
-// whether the event itself carried the student's personal content (so a
-// cull marks both copies culled, as a rebuild would).
-type slot struct {
-	ActorPage string `json:"actor_page,omitempty"`
-	Index     int    `json:"index"`
-	Personal  bool   `json:"personal,omitempty"`
-}
-
-// slotsDoc is parallel to one page of a student's trail.
-type slotsDoc struct {
-	Slots []slot `json:"slots"`
+// personalDoc lists, in order, the entries of a student's trail whose event
+// carried the student's personal content, so a cull marks them and their
+// actor-trail copies culled, as a rebuild from the culled log would. Where
+// the copies are, the cull finds by position: an actor's trail is in log
+// order.
+type personalDoc struct {
+	Entries []int `json:"entries"`
 }
 
 // Name is the audit view's name.
@@ -152,7 +181,9 @@ const Name = "audit"
 var Projection = projections.Projection{
 	Name: Name,
 	// 2: pages of 10 entries, not 50 (a start rebuilds the stored view).
-	Version: 2,
+	// 3: the tail in the head, previous values as a list, and only the
+	// personal entries noted for a cull.
+	Version: 3,
 	Handles: handled(),
 	Apply:   apply,
 }

@@ -78,31 +78,22 @@ func TestAuditTrails(t *testing.T) {
 		}
 	})
 	t.Run("whole view: student, actor and course trails with before and after", func(t *testing.T) {
-		actorPage := func(id string) string { return PageKey(tenant, KindActor, id, 0) }
-		wantView(t, v, map[string]any{
-			StudentKey(tenant, "s1"):              Head{Count: 8},
-			PageKey(tenant, KindStudent, "s1", 0): PageDoc{Entries: []Entry{level, comment, scheduled, held, ack, edit, amendComment, amendLevel}},
-			ActorKey(tenant, "t1"):                Head{Count: 5},
-			PageKey(tenant, KindActor, "t1", 0):   PageDoc{Entries: []Entry{round, level, comment, edit, amendComment}},
-			ActorKey(tenant, "adm"):               Head{Count: 1},
-			PageKey(tenant, KindActor, "adm", 0):  PageDoc{Entries: []Entry{amendLevel}},
-			ActorKey(tenant, "m1"):                Head{Count: 2},
-			PageKey(tenant, KindActor, "m1", 0):   PageDoc{Entries: []Entry{scheduled, held}},
-			ActorKey(tenant, "g1"):                Head{Count: 1},
-			PageKey(tenant, KindActor, "g1", 0):   PageDoc{Entries: []Entry{ack}},
-			CourseKey(tenant, "ma1"):              Head{Count: 1},
-			PageKey(tenant, KindCourse, "ma1", 0): PageDoc{Entries: []Entry{round}},
-			roundKey(tenant, "r1"):                roundDoc{CourseID: "ma1"},
-			prevKey(tenant, entryStream):          prevDoc{Fields: map[string]Value{"level": *amendLevel.After, "comment": *amendComment.After}},
-			streamsKey(tenant, "s1"):              streamsDoc{Streams: []string{entryStream}},
-			slotsKey(tenant, "s1", 0): slotsDoc{Slots: []slot{
-				{ActorPage: actorPage("t1"), Index: 1}, {ActorPage: actorPage("t1"), Index: 2, Personal: true},
-				{ActorPage: actorPage("m1"), Index: 0, Personal: true}, {ActorPage: actorPage("m1"), Index: 1, Personal: true},
-				{ActorPage: actorPage("g1"), Index: 0},
-				{ActorPage: actorPage("t1"), Index: 3, Personal: true}, {ActorPage: actorPage("t1"), Index: 4, Personal: true},
-				{ActorPage: actorPage("adm"), Index: 0, Personal: true},
-			}},
-		})
+		want := map[string]any{
+			roundKey(tenant, "r1"):       roundDoc{CourseID: "ma1"},
+			prevKey(tenant, entryStream): prevOf(map[string]Value{"level": *amendLevel.After, "comment": *amendComment.After}),
+			streamsKey(tenant, "s1"):     streamsDoc{Streams: []string{entryStream}},
+			// The comments, the talk and the amendments carried s1's
+			// personal content; the level set and the acknowledgement
+			// did not.
+			personalKey(tenant, "s1"): personalDoc{Entries: []int{1, 2, 3, 5, 6, 7}},
+		}
+		trailDocs(want, KindStudent, "s1", []Entry{level, comment, scheduled, held, ack, edit, amendComment, amendLevel})
+		trailDocs(want, KindActor, "t1", []Entry{round, level, comment, edit, amendComment})
+		trailDocs(want, KindActor, "adm", []Entry{amendLevel})
+		trailDocs(want, KindActor, "m1", []Entry{scheduled, held})
+		trailDocs(want, KindActor, "g1", []Entry{ack})
+		trailDocs(want, KindCourse, "ma1", []Entry{round})
+		wantView(t, v, want)
 	})
 	t.Run("the newest entry comes first", func(t *testing.T) {
 		got, next, err := Page(reader(v), tenant, KindStudent, "s1", "", 0)

@@ -1,9 +1,12 @@
 package audit
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"sort"
 
+	"github.com/iup-platform/iup/eventstore"
 	"github.com/iup-platform/iup/projections"
 )
 
@@ -17,56 +20,47 @@ import (
 // case in Apply calls CullStudent(tx, tenant, studentID) and then records
 // the event itself like any other. Applying it twice changes nothing.
 func CullStudent(tx projections.Tx, tenant, student string) error {
-	var h Head
-	if _, err := projections.GetJSON(tx, StudentKey(tenant, student), &h); err != nil {
+	own, err := openTrail(tx, StudentKey(tenant, student))
+	if err != nil {
 		return err
 	}
-	actorPages := map[string]*PageDoc{}
-	for n := 0; n*PageSize < h.Count; n++ {
-		var p PageDoc
-		var s slotsDoc
-		if _, err := projections.GetJSON(tx, PageKey(tenant, KindStudent, student, n), &p); err != nil {
+	var pd personalDoc
+	if _, err := projections.GetJSON(tx, personalKey(tenant, student), &pd); err != nil {
+		return err
+	}
+	personal := map[int]bool{}
+	for _, i := range pd.Entries {
+		personal[i] = true
+	}
+	actors := map[string]*trail{}
+	for i := range own.head.Count {
+		e, err := own.cull(i, personal[i])
+		if err != nil {
 			return err
 		}
-		if _, err := projections.GetJSON(tx, slotsKey(tenant, student, n), &s); err != nil {
+		if e.ActorID == "" {
+			continue
+		}
+		a, ok := actors[e.ActorID]
+		if !ok {
+			if a, err = openTrail(tx, ActorKey(tenant, e.ActorID)); err != nil {
+				return err
+			}
+			actors[e.ActorID] = a
+		}
+		j, err := a.find(e.Position)
+		if err != nil {
 			return err
 		}
-		// Copies, here and below: what GetJSON read shares its arrays and
-		// maps with the cached documents, which a rollback restores.
-		p.Entries = slices.Clone(p.Entries)
-		for i := range p.Entries {
-			var sl slot
-			if i < len(s.Slots) {
-				sl = s.Slots[i]
-			}
-			cullEntry(&p.Entries[i], sl.Personal)
-			if sl.ActorPage == "" {
-				continue
-			}
-			ap, ok := actorPages[sl.ActorPage]
-			if !ok {
-				ap = &PageDoc{}
-				if _, err := projections.GetJSON(tx, sl.ActorPage, ap); err != nil {
-					return err
-				}
-				ap.Entries = slices.Clone(ap.Entries)
-				actorPages[sl.ActorPage] = ap
-			}
-			if sl.Index < len(ap.Entries) {
-				cullEntry(&ap.Entries[sl.Index], sl.Personal)
-			}
-		}
-		if err := projections.PutJSON(tx, PageKey(tenant, KindStudent, student, n), p); err != nil {
+		if _, err := a.cull(j, personal[i]); err != nil {
 			return err
 		}
 	}
-	keys := make([]string, 0, len(actorPages))
-	for k := range actorPages {
-		keys = append(keys, k)
+	if err := own.write(); err != nil {
+		return err
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := projections.PutJSON(tx, k, actorPages[k]); err != nil {
+	for _, id := range slices.Sorted(maps.Keys(actors)) {
+		if err := actors[id].write(); err != nil {
 			return err
 		}
 	}
@@ -81,6 +75,111 @@ func cullEntry(e *Entry, personal bool) {
 	}
 }
 
+// trail is one trail as a cull reads and changes it. Its head and the pages
+// it reads are copies: what GetJSON reads shares its arrays with the cached
+// documents, which a rollback restores.
+type trail struct {
+	tx      projections.Tx
+	key     string
+	head    Head
+	pages   map[int]*PageDoc
+	changed map[int]bool // pages changed; -1 is the head
+}
+
+func openTrail(tx projections.Tx, key string) (*trail, error) {
+	t := &trail{tx: tx, key: key, pages: map[int]*PageDoc{}, changed: map[int]bool{}}
+	if _, err := projections.GetJSON(tx, key, &t.head); err != nil {
+		return nil, err
+	}
+	t.head.Tail = slices.Clone(t.head.Tail)
+	if want := t.head.Count % PageSize; len(t.head.Tail) != want {
+		return nil, fmt.Errorf("audit: %s has %d entries in its tail, want %d", key, len(t.head.Tail), want)
+	}
+	return t, nil
+}
+
+// at returns the i-th entry and the page it is on (-1: the head's tail).
+func (t *trail) at(i int) (*Entry, int, error) {
+	n := i / PageSize
+	if n >= t.head.full() {
+		return &t.head.Tail[i-n*PageSize], -1, nil
+	}
+	p, ok := t.pages[n]
+	if !ok {
+		p = &PageDoc{}
+		key := pageKey(t.key, n)
+		if _, err := projections.GetJSON(t.tx, key, p); err != nil {
+			return nil, 0, err
+		}
+		if len(p.Entries) != PageSize {
+			return nil, 0, fmt.Errorf("audit: full page %s has %d entries", key, len(p.Entries))
+		}
+		p.Entries = slices.Clone(p.Entries)
+		t.pages[n] = p
+	}
+	return &p.Entries[i%PageSize], n, nil
+}
+
+// cull culls the i-th entry and returns it.
+func (t *trail) cull(i int, personal bool) (*Entry, error) {
+	e, n, err := t.at(i)
+	if err != nil {
+		return nil, err
+	}
+	cullEntry(e, personal)
+	t.changed[n] = true
+	return e, nil
+}
+
+// find returns the index of the entry at position: an actor's trail is
+// in the order of the log, so a cull reads a few of its pages, not all.
+func (t *trail) find(position string) (int, error) {
+	want, err := eventstore.ParsePosition(position)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	var failed error
+	i := sort.Search(t.head.Count, func(i int) bool {
+		e, _, err := t.at(i)
+		if err != nil {
+			failed = err
+			return true
+		}
+		p, err := eventstore.ParsePosition(e.Position)
+		if err != nil {
+			failed = fmt.Errorf("audit: %s: %w", t.key, err)
+			return true
+		}
+		return !p.Before(want)
+	})
+	if failed != nil {
+		return 0, failed
+	}
+	if i < t.head.Count {
+		if e, _, err := t.at(i); err != nil || e.Position == position {
+			return i, err
+		}
+	}
+	// Were the copy missing, the cull would leave its texts in view.
+	return 0, fmt.Errorf("audit: %s has no entry at %s", t.key, position)
+}
+
+// write stores what the cull changed.
+func (t *trail) write() error {
+	for _, n := range slices.Sorted(maps.Keys(t.changed)) {
+		var err error
+		if n < 0 {
+			err = projections.PutJSON(t.tx, t.key, t.head)
+		} else {
+			err = projections.PutJSON(t.tx, pageKey(t.key, n), *t.pages[n])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func cullPrevious(tx projections.Tx, tenant, student string) error {
 	var d streamsDoc
 	if _, err := projections.GetJSON(tx, streamsKey(tenant, student), &d); err != nil {
@@ -89,13 +188,14 @@ func cullPrevious(tx projections.Tx, tenant, student string) error {
 	for _, stream := range d.Streams {
 		var prev prevDoc
 		found, err := projections.GetJSON(tx, prevKey(tenant, stream), &prev)
-		if err != nil || !found {
+		if err != nil {
 			return err
 		}
-		prev.Fields = maps.Clone(prev.Fields)
-		for k, v := range prev.Fields {
-			prev.Fields[k] = *blank(&v)
+		if !found {
+			continue
 		}
+		prev.Fields = slices.Clone(prev.Fields)
+		blankAll(&prev)
 		if err := projections.PutJSON(tx, prevKey(tenant, stream), prev); err != nil {
 			return err
 		}

@@ -27,13 +27,11 @@ func TestBrokenDocumentsAreReported(t *testing.T) {
 	}{
 		{"round", roundKey(tenant, "r1"), pub},
 		{"actor head", ActorKey(tenant, "t1"), comment},
-		{"actor page", PageKey(tenant, KindActor, "t1", 0), comment},
 		{"course head", CourseKey(tenant, "ma1"), pub},
 		{"student head", StudentKey(tenant, "s1"), comment},
-		{"student page", PageKey(tenant, KindStudent, "s1", 0), comment},
 		{"previous values", prevKey(tenant, entryStream), comment},
 		{"streams", streamsKey(tenant, "s1"), comment},
-		{"slots", slotsKey(tenant, "s1", 0), comment},
+		{"personal entries", personalKey(tenant, "s1"), comment},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			docs := clone(base)
@@ -43,25 +41,47 @@ func TestBrokenDocumentsAreReported(t *testing.T) {
 			}
 		})
 	}
-	t.Run("slots out of step with the trail", func(t *testing.T) {
+	t.Run("a tail out of step with the count", func(t *testing.T) {
 		docs := clone(base)
-		docs[slotsKey(tenant, "s1", 0)] = []byte(`{"slots":[]}`)
+		docs[StudentKey(tenant, "s1")] = []byte(`{"count":3}`)
 		if err := Projection.Apply(newOverlay(docs), comment); err == nil {
-			t.Fatal("a helper page out of step was not reported")
+			t.Fatal("a head out of step was not reported")
+		}
+		if err := CullStudent(newOverlay(docs), tenant, "s1"); err == nil {
+			t.Fatal("a cull read a head out of step without a word")
 		}
 	})
+	full := map[string][]byte{}
+	build(t, full, fullHistory().Events())
 	for _, key := range []string{
-		StudentKey(tenant, "s1"), PageKey(tenant, KindStudent, "s1", 0), slotsKey(tenant, "s1", 0),
-		PageKey(tenant, KindActor, "t1", 0), streamsKey(tenant, "s1"), prevKey(tenant, entryStream),
+		StudentKey(tenant, "s1"), PageKey(tenant, KindStudent, "s1", 0), personalKey(tenant, "s1"),
+		ActorKey(tenant, "t1"), PageKey(tenant, KindActor, "t1", 0), streamsKey(tenant, "s1"), prevKey(tenant, entryStream),
 	} {
+		if full[key] == nil {
+			t.Fatalf("the history leaves no %s to break", key)
+		}
 		t.Run("cull with broken "+key, func(t *testing.T) {
-			docs := clone(base)
+			docs := clone(full)
 			docs[key] = []byte("{")
 			if err := CullStudent(newOverlay(docs), tenant, "s1"); err == nil {
 				t.Fatal("a broken document was not reported")
 			}
 		})
 	}
+	t.Run("cull with a full page cut short", func(t *testing.T) {
+		docs := clone(full)
+		docs[PageKey(tenant, KindActor, "t1", 0)] = []byte(`{"entries":[]}`)
+		if err := CullStudent(newOverlay(docs), tenant, "s1"); err == nil {
+			t.Fatal("a short page was not reported")
+		}
+	})
+	t.Run("cull of an entry its actor's trail lacks", func(t *testing.T) {
+		docs := clone(full)
+		docs[ActorKey(tenant, "m1")] = []byte(`{"count":0}`)
+		if err := CullStudent(newOverlay(docs), tenant, "s1"); err == nil {
+			t.Fatal("a copy the cull could not find was not reported")
+		}
+	})
 	t.Run("cull of a student with no trail changes nothing", func(t *testing.T) {
 		o := newOverlay(clone(base))
 		if err := CullStudent(o, tenant, "nobody"); err != nil || o.Len() != 0 {

@@ -20,8 +20,9 @@ const (
 // first, and the cursor of the next (older) page, "" when there is none. An
 // empty cursor starts at the newest entry. Cursors name a place in the
 // append-only trail, so pages stay stable while new entries arrive. read
-// returns documents of the view, nil where missing: the head, then every
-// stored page the entries are on, in one call.
+// returns documents of the view, nil where missing: the head, then, when
+// the entries are not all in its tail, the full pages they are on, in one
+// call.
 func Page(read func(keys ...string) ([][]byte, error), tenant, kind, id string, cursor string, limit int) (entries []Entry, next string, err error) {
 	switch kind {
 	case KindStudent, KindActor, KindCourse:
@@ -33,12 +34,17 @@ func Page(read func(keys ...string) ([][]byte, error), tenant, kind, id string, 
 	}
 	limit = min(limit, MaxLimit)
 	var h Head
-	head, err := read(Key(tenant, kind, id))
+	key := Key(tenant, kind, id)
+	head, err := read(key)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := decodeDoc(Key(tenant, kind, id), head[0], &h); err != nil {
+	if err := decodeDoc(key, head[0], &h); err != nil {
 		return nil, "", err
+	}
+	tail := h.full() * PageSize // index of the tail's first entry
+	if len(h.Tail) != h.Count-tail {
+		return nil, "", fmt.Errorf("audit: %s has %d entries in its tail, want %d", key, len(h.Tail), h.Count-tail)
 	}
 	end := h.Count
 	if cursor != "" {
@@ -50,31 +56,31 @@ func Page(read func(keys ...string) ([][]byte, error), tenant, kind, id string, 
 	}
 	start := max(0, end-limit)
 	entries = make([]Entry, 0, end-start)
-	if start == end {
-		return entries, "", nil
+	for i := end - 1; i >= max(start, tail); i-- {
+		entries = append(entries, h.Tail[i-tail])
 	}
-	first := start / PageSize
-	keys := make([]string, 0, (end-1)/PageSize-first+1)
-	for n := first; n <= (end-1)/PageSize; n++ {
-		keys = append(keys, PageKey(tenant, kind, id, n))
-	}
-	docs, err := read(keys...)
-	if err != nil {
-		return nil, "", err
-	}
-	pages := make([]PageDoc, len(keys))
-	for i := range pages {
-		if err := decodeDoc(keys[i], docs[i], &pages[i]); err != nil {
+	if last := min(end, tail); start < last {
+		first := start / PageSize
+		keys := make([]string, 0, (last-1)/PageSize-first+1)
+		for n := first; n <= (last-1)/PageSize; n++ {
+			keys = append(keys, pageKey(key, n))
+		}
+		docs, err := read(keys...)
+		if err != nil {
 			return nil, "", err
 		}
-	}
-	for i := end - 1; i >= start; i-- {
-		n, j := i/PageSize, i%PageSize
-		if p := pages[n-first]; j < len(p.Entries) {
-			entries = append(entries, p.Entries[j])
-			continue
+		pages := make([]PageDoc, len(keys))
+		for i := range pages {
+			if err := decodeDoc(keys[i], docs[i], &pages[i]); err != nil {
+				return nil, "", err
+			}
+			if len(pages[i].Entries) != PageSize {
+				return nil, "", fmt.Errorf("audit: full page %s has %d entries", keys[i], len(pages[i].Entries))
+			}
 		}
-		return nil, "", fmt.Errorf("audit: page %d of %s has %d entries, want more than %d", n, Key(tenant, kind, id), len(pages[n-first].Entries), j)
+		for i := last - 1; i >= start; i-- {
+			entries = append(entries, pages[i/PageSize-first].Entries[i%PageSize])
+		}
 	}
 	if start > 0 {
 		next = encodeCursor(start)

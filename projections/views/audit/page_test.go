@@ -69,8 +69,8 @@ func TestPaging(t *testing.T) {
 		get(docs, StudentKey(tenant, "s1"), &h)
 		get(docs, PageKey(tenant, KindStudent, "s1", 0), &p0)
 		get(docs, PageKey(tenant, KindStudent, "s1", 11), &p11)
-		if h.Count != 120 || len(p0.Entries) != 10 || len(p11.Entries) != 10 || p11.Entries[9].After.Level != "119" {
-			t.Fatalf("head %d, page 0 has %d, page 11 has %d", h.Count, len(p0.Entries), len(p11.Entries))
+		if h.Count != 120 || len(h.Tail) != 0 || len(p0.Entries) != 10 || len(p11.Entries) != 10 || p11.Entries[9].After.Level != "119" {
+			t.Fatalf("head %d (tail %d), page 0 has %d, page 11 has %d", h.Count, len(h.Tail), len(p0.Entries), len(p11.Entries))
 		}
 		if docs[PageKey(tenant, KindStudent, "s1", 12)] != nil {
 			t.Fatal("a page beyond the count exists")
@@ -96,6 +96,37 @@ func TestPaging(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the newest entries are in the head, and a read of them reads the head alone", func(t *testing.T) {
+		d := map[string][]byte{}
+		build(t, d, levels(projectiontest.NewLog(), 125).Events())
+		var h Head
+		get(d, StudentKey(tenant, "s1"), &h)
+		if h.Count != 125 || len(h.Tail) != 5 || h.Tail[0].After.Level != "120" || h.Tail[4].After.Level != "124" {
+			t.Fatalf("head %d with a tail of %d: %+v", h.Count, len(h.Tail), h.Tail)
+		}
+		if d[PageKey(tenant, KindStudent, "s1", 12)] != nil {
+			t.Fatal("the tail is stored as a page too")
+		}
+		calls := 0
+		got, next, err := Page(readDocs(d, &calls), tenant, KindStudent, "s1", "", 5)
+		if err != nil || calls != 1 || len(got) != 5 || got[0].After.Level != "124" || got[4].After.Level != "120" {
+			t.Fatalf("%v, %d reads: %+v", err, calls, got)
+		}
+		got, _, err = Page(readDocs(d, &calls), tenant, KindStudent, "s1", next, 7)
+		if err != nil || calls != 3 || len(got) != 7 || got[0].After.Level != "119" || got[6].After.Level != "113" {
+			t.Fatalf("%v, %d reads: %+v", err, calls, got)
+		}
+		for _, limit := range []int{3, 7, 50} {
+			levels, _ := walk(t, readDocs(d), limit)
+			if len(levels) != 125 || levels[0] != "124" || levels[4] != "120" || levels[5] != "119" || levels[124] != "0" {
+				t.Fatalf("limit %d walked %d entries: %v", limit, len(levels), levels)
+			}
+		}
+		d[StudentKey(tenant, "s1")] = []byte(`{"count":125}`)
+		if _, _, err := Page(readDocs(d), tenant, KindStudent, "s1", "", 1); err == nil {
+			t.Fatal("a head whose tail is short of its count must fail")
+		}
+	})
 	t.Run("a page read before new entries arrive continues where it was", func(t *testing.T) {
 		d := clone(docs)
 		first, next, err := Page(readDocs(d), tenant, KindStudent, "s1", "", 30)

@@ -126,17 +126,16 @@ func TestPlanChanges(t *testing.T) {
 	corr := e(12, "field:school")
 	corr.CourseID, corr.After, corr.Reason = "ma1", ref(evs[12], Value{Text: "Extra stöd."}), "Rättelse."
 	x.entry(corr, true, "", "s1")
-	x.docs[prevKey(tenant, planStream)] = prevDoc{Fields: map[string]Value{
-		"field:health": *f2.After, "goal:g-1": *g2.After, "evaluation:g-1": *ev2.After, "agreements:k1": *ag.After, "field:school": *corr.After}}
+	x.docs[prevKey(tenant, planStream)] = prevOf(map[string]Value{
+		"field:health": *f2.After, "goal:g-1": *g2.After, "evaluation:g-1": *ev2.After, "agreements:k1": *ag.After, "field:school": *corr.After})
 	x.docs[streamsKey(tenant, "s1")] = streamsDoc{Streams: []string{planStream}}
 
 	v := projectiontest.View(t, Projection, evs)
 	wantView(t, v, x.view())
 	t.Run("the admin's correction names whom it was made for", func(t *testing.T) {
-		var p PageDoc
-		projectiontest.Doc(t, v, PageKey(tenant, KindActor, "adm", 0), &p)
-		if len(p.Entries) != 2 || p.Entries[1].OnBehalfOf != "m1" || p.Entries[1].Role != domain.RoleAdmin {
-			t.Fatalf("%+v", p.Entries)
+		got, _, err := Page(reader(v), tenant, KindActor, "adm", "", 0)
+		if err != nil || len(got) != 2 || got[0].OnBehalfOf != "m1" || got[0].Role != domain.RoleAdmin {
+			t.Fatalf("%v %+v", err, got)
 		}
 	})
 }
@@ -209,9 +208,9 @@ func TestRiskConferenceAndSelfAssessment(t *testing.T) {
 		}
 		x.entry(c, i != 12, "", "s1")
 	}
-	x.docs[prevKey(tenant, riskStream)] = prevDoc{Fields: map[string]Value{"risk:MA": *r3.After}}
-	x.docs[prevKey(tenant, entryStream)] = prevDoc{Fields: map[string]Value{
-		"self_level": *sl.After, "self_comment": *sc.After, "level": *l2.After, "comment": *ref(evs[7], Value{})}}
+	x.docs[prevKey(tenant, riskStream)] = prevOf(map[string]Value{"risk:MA": *r3.After})
+	x.docs[prevKey(tenant, entryStream)] = prevOf(map[string]Value{
+		"self_level": *sl.After, "self_comment": *sc.After, "level": *l2.After, "comment": *ref(evs[7], Value{})})
 	x.docs[streamsKey(tenant, "s1")] = streamsDoc{Streams: []string{entryStream, riskStream}}
 
 	wantView(t, projectiontest.View(t, Projection, evs), x.view())
