@@ -43,7 +43,15 @@ func foldConference(tx projections.Tx, t string, ev projections.Event, d *dirty)
 	}
 	mark(&d.students, student)
 	mark(&d.confs, confID)
-	return indexStudent(tx, t, student, func(s *studentFacts) { s.Conferences = addSorted(s.Conferences, confID) })
+	return indexStudent(tx, t, student, func(s *studentFacts) {
+		s.Conferences = addSorted(s.Conferences, confID)
+		switch ev.Event.(type) {
+		case conference.Scheduled:
+			s.Open = addSorted(s.Open, confID)
+		case conference.Held, conference.Cancelled:
+			s.Open = removeSorted(s.Open, confID)
+		}
+	})
 }
 
 // applyConference folds one conference event into the talk's facts.

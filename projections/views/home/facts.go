@@ -24,8 +24,9 @@ func entryFactKey(t, round, student string) string {
 func confFactKey(t, confID string) string       { return "facts/" + t + "/conference/" + confID }
 func studentFactKey(t, studentID string) string { return "facts/" + t + "/student/" + studentID }
 
-// revKey is the content of a plan or entry stream at one revision, kept for
-// the conference record only.
+// revKey is the content of a plan or entry stream at one revision that a
+// later one superseded while the student had a talk open, kept for the
+// conference record only (see keepsRevisions).
 func revKey(t, stream string, rev uint64) string {
 	return "facts/" + t + "/rev/" + stream + "/" + uintString(rev)
 }
@@ -35,6 +36,10 @@ type studentFacts struct {
 	Plans       []string `json:"plans"`       // plan ids
 	Rounds      []string `json:"rounds"`      // round ids with an entry of the student
 	Conferences []string `json:"conferences"` // conference ids
+	// Open lists the student's talks scheduled and neither held nor
+	// cancelled: only while one is open can a talk yet to be held pin a
+	// revision its stream has since moved past (see keepsRevisions).
+	Open []string `json:"open,omitempty"`
 }
 
 // FieldText is the text of one plan field as it stands.
@@ -218,6 +223,15 @@ func addSorted(ids []string, id string) []string {
 	return slices.Insert(slices.Clip(ids), i, id) // a new array: ids may share it with a rolled-back version
 }
 
+// removeSorted returns ids without id, in a new array when it changes.
+func removeSorted(ids []string, id string) []string {
+	i, found := slices.BinarySearch(ids, id)
+	if !found {
+		return ids
+	}
+	return slices.Delete(slices.Clone(ids), i, i+1)
+}
+
 func uintString(n uint64) string {
 	// Zero-padded so revisions sort in key order.
 	const width = 20
@@ -252,8 +266,10 @@ type render func(tx projections.Tx, t string, d *dirty) error
 // facts name every document an event's own would have.
 func family(name string, views []string, revisions bool, perEvent []render, batched ...render) projections.Projection {
 	return projections.Projection{
-		Name:    name,
-		Version: 1,
+		Name: name,
+		// 2: a plan's or entry's revision is kept only once superseded
+		// while the student has a talk open (a start rebuilds the view).
+		Version: 2,
 		Views:   views,
 		Handles: relations.With(handles...),
 		Apply: func(tx projections.Tx, ev projections.Event) error {

@@ -166,8 +166,9 @@ func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool,
 	case plan.LegacyDocumentAttached:
 		planID, student = e.PlanID, e.StudentID
 	}
-	var p planFact // as the event left it
+	var p, before planFact // as the event left it, and as it found it
 	err := projections.UpdateJSON(tx, planFactKey(t, planID), func(f *planFact) {
+		before = *f // applyPlan copies what it changes
 		if f.PlanID == "" {
 			f.PlanID, f.StudentID, f.Values = planID, student, map[string]FieldText{}
 			if _, term, err := plan.ParseID(planID); err == nil {
@@ -181,13 +182,28 @@ func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool,
 	if err != nil {
 		return err
 	}
-	if revisions {
-		if err := projections.PutJSON(tx, revKey(t, ev.Stream, ev.Revision), p); err != nil {
-			return err
-		}
-	}
 	d.content(student, p.Term)
-	return indexStudent(tx, t, student, func(s *studentFacts) { s.Plans = addSorted(s.Plans, planID) })
+	var open bool
+	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Plans, open = addSorted(s.Plans, planID), len(s.Open) > 0 }); err != nil {
+		return err
+	}
+	return keepRevision(tx, t, ev.Stream, revisions && open && before.PlanID != "", before.Revision, before)
+}
+
+// keepRevision keeps the content a stream had at revision rev, now
+// superseded, when keep is set. A talk's record pins the plan and entries at
+// the versions its hold read from the log; the record is made when the
+// held event is folded, from the facts when they still stand at those
+// versions. They stand there unless the stream moved on between the read
+// and the held event's append, and the talk was scheduled before that read,
+// so a superseded revision is only ever asked for when it was superseded
+// while the student had a talk open. Kept for every revision, the copies
+// were a tenth of a rebuild's work.
+func keepRevision[T any](tx projections.Tx, t, stream string, keep bool, rev uint64, content T) error {
+	if !keep {
+		return nil
+	}
+	return projections.PutJSON(tx, revKey(t, stream, rev), content)
 }
 
 // applyPlan folds one plan event into the plan's facts.
@@ -272,10 +288,11 @@ func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool
 		roundID, student = e.RoundID, e.StudentID
 	}
 	key := entryFactKey(t, roundID, student)
-	en, _, err := load[entryFact](tx, key)
+	en, had, err := load[entryFact](tx, key)
 	if err != nil {
 		return err
 	}
+	before := en // changed below only by copy or append
 	en.RoundID, en.StudentID, en.Revision = roundID, student, ev.Revision
 	en.Culled = en.Culled || ev.Culled
 	switch e := ev.Event.(type) {
@@ -298,11 +315,6 @@ func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool
 	if err := projections.PutJSON(tx, key, en); err != nil {
 		return err
 	}
-	if revisions {
-		if err := projections.PutJSON(tx, revKey(t, ev.Stream, ev.Revision), en); err != nil {
-			return err
-		}
-	}
 	roundKey := roundFactKey(t, roundID)
 	r, _, err := load[roundFact](tx, roundKey)
 	if err != nil {
@@ -315,5 +327,9 @@ func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool
 		}
 	}
 	d.content(student, r.Term)
-	return indexStudent(tx, t, student, func(s *studentFacts) { s.Rounds = addSorted(s.Rounds, roundID) })
+	var open bool
+	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Rounds, open = addSorted(s.Rounds, roundID), len(s.Open) > 0 }); err != nil {
+		return err
+	}
+	return keepRevision(tx, t, ev.Stream, revisions && open && had, before.Revision, before)
 }

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/iup-platform/iup/domain"
+	"github.com/iup-platform/iup/domain/assessment"
+	"github.com/iup-platform/iup/domain/plan"
 	"github.com/iup-platform/iup/projections"
 	"github.com/iup-platform/iup/projections/views/relations"
 )
@@ -59,16 +61,26 @@ func conferenceRecords(tx projections.Tx, t string, d *dirty) error {
 	return nil
 }
 
-// atRevision reads the content of stream as it stood at version v, from
-// the latest kept revision at or before v.
-func atRevision[T any](tx projections.Tx, t, stream string, v domain.Version) (T, bool, error) {
+// atRevision reads the content of stream as it stood at version v: the
+// fact at key when it has not moved past v, else the latest revision kept
+// at or before v (see keepRevision).
+func atRevision[T any](tx projections.Tx, t, stream, key string, v domain.Version, revision func(T) uint64) (T, bool, error) {
+	var zero T
+	if v < 0 {
+		return zero, false, nil
+	}
+	if key != "" {
+		c, ok, err := load[T](tx, key)
+		if err != nil || ok && revision(c) <= uint64(v) {
+			return c, ok, err
+		}
+	}
 	for r := int64(v); r >= 0; r-- {
 		c, ok, err := load[T](tx, revKey(t, stream, uint64(r)))
 		if ok || err != nil {
 			return c, ok, err
 		}
 	}
-	var zero T
 	return zero, false, nil
 }
 
@@ -89,7 +101,11 @@ func renderRecord(tx projections.Tx, t, confID string) error {
 	}
 	if h := c.Held; h != nil {
 		rec.PlanStream, rec.PlanVersion = h.PlanStream, h.PlanVersion
-		p, ok, err := atRevision[planFact](tx, t, h.PlanStream, h.PlanVersion)
+		key := "" // the plan's facts, when the pinned stream is the talk's term's plan
+		if h.PlanStream == plan.Stream(t, c.StudentID, c.Term) {
+			key = planFactKey(t, plan.ID(c.StudentID, c.Term))
+		}
+		p, ok, err := atRevision(tx, t, h.PlanStream, key, h.PlanVersion, func(p planFact) uint64 { return p.Revision })
 		if err != nil {
 			return err
 		}
@@ -97,7 +113,11 @@ func renderRecord(tx projections.Tx, t, confID string) error {
 			rec.Plan = planContent(tx, t, p)
 		}
 		for _, re := range h.Entries {
-			en, _, err := atRevision[entryFact](tx, t, re.Stream, re.Version)
+			key := ""
+			if re.Stream == assessment.EntryStream(t, re.RoundID, c.StudentID) {
+				key = entryFactKey(t, re.RoundID, c.StudentID)
+			}
+			en, _, err := atRevision(tx, t, re.Stream, key, re.Version, func(en entryFact) uint64 { return en.Revision })
 			if err != nil {
 				return err
 			}
