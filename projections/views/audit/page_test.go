@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -122,7 +123,28 @@ func TestPaging(t *testing.T) {
 				t.Fatalf("limit %d walked %d entries: %v", limit, len(levels), levels)
 			}
 		}
-		d[StudentKey(tenant, "s1")] = []byte(`{"count":125}`)
+		t.Run("a head of version 2 is read while version 3 is built", func(t *testing.T) {
+			// Version 2 stored the newest entries on a page of their own,
+			// with a head of the count alone.
+			old := clone(d)
+			tail, err := json.Marshal(PageDoc{Entries: h.Tail})
+			if err != nil {
+				t.Fatal(err)
+			}
+			old[PageKey(tenant, KindStudent, "s1", 12)] = tail
+			old[StudentKey(tenant, "s1")] = []byte(`{"count":125}`)
+			for _, limit := range []int{3, 7, 50} {
+				levels, _ := walk(t, readDocs(old), limit)
+				if len(levels) != 125 || levels[0] != "124" || levels[4] != "120" || levels[5] != "119" || levels[124] != "0" {
+					t.Fatalf("limit %d walked %d entries: %v", limit, len(levels), levels)
+				}
+			}
+			delete(old, PageKey(tenant, KindStudent, "s1", 12))
+			if _, _, err := Page(readDocs(old), tenant, KindStudent, "s1", "", 1); err == nil {
+				t.Fatal("a head of version 2 without its last page must fail")
+			}
+		})
+		d[StudentKey(tenant, "s1")] = []byte(`{"count":125,"tail":[{"position":"1/1"}]}`)
 		if _, _, err := Page(readDocs(d), tenant, KindStudent, "s1", "", 1); err == nil {
 			t.Fatal("a head whose tail is short of its count must fail")
 		}

@@ -45,11 +45,11 @@ func foldConference(tx projections.Tx, t string, ev projections.Event, d *dirty)
 	mark(&d.confs, confID)
 	return indexStudent(tx, t, student, func(s *studentFacts) {
 		s.Conferences = addSorted(s.Conferences, confID)
-		switch ev.Event.(type) {
+		switch e := ev.Event.(type) {
 		case conference.Scheduled:
-			s.Open = addSorted(s.Open, confID)
+			s.Open = opened(s.Open, confID, e.Term)
 		case conference.Held, conference.Cancelled:
-			s.Open = removeSorted(s.Open, confID)
+			s.Open = closed(s.Open, confID)
 		}
 	})
 }

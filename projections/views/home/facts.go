@@ -2,6 +2,7 @@ package home
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/iup-platform/iup/domain"
@@ -37,9 +38,39 @@ type studentFacts struct {
 	Rounds      []string `json:"rounds"`      // round ids with an entry of the student
 	Conferences []string `json:"conferences"` // conference ids
 	// Open lists the student's talks scheduled and neither held nor
-	// cancelled: only while one is open can a talk yet to be held pin a
-	// revision its stream has since moved past (see keepsRevisions).
-	Open []string `json:"open,omitempty"`
+	// cancelled, by id: only while one of a term is open can a talk yet to
+	// be held pin a revision of that term's plan or entries that has since
+	// been superseded (see keepRevision).
+	Open []openTalk `json:"open,omitempty"`
+}
+
+// openTalk is a talk scheduled and neither held nor cancelled.
+type openTalk struct {
+	ConferenceID string         `json:"conference_id"`
+	Term         domain.TermRef `json:"term"`
+}
+
+// talkOpen reports whether the student has a talk of term open.
+func (s studentFacts) talkOpen(term domain.TermRef) bool {
+	return slices.ContainsFunc(s.Open, func(o openTalk) bool { return o.Term == term })
+}
+
+// opened returns open with the talk id of term, in a new array.
+func opened(open []openTalk, id string, term domain.TermRef) []openTalk {
+	i, found := slices.BinarySearchFunc(open, id, func(o openTalk, id string) int { return strings.Compare(o.ConferenceID, id) })
+	if found {
+		return open
+	}
+	return slices.Insert(slices.Clip(open), i, openTalk{ConferenceID: id, Term: term})
+}
+
+// closed returns open without the talk id, in a new array when it changes.
+func closed(open []openTalk, id string) []openTalk {
+	i, found := slices.BinarySearchFunc(open, id, func(o openTalk, id string) int { return strings.Compare(o.ConferenceID, id) })
+	if !found {
+		return open
+	}
+	return slices.Delete(slices.Clone(open), i, i+1)
 }
 
 // FieldText is the text of one plan field as it stands.
@@ -221,15 +252,6 @@ func addSorted(ids []string, id string) []string {
 		return ids
 	}
 	return slices.Insert(slices.Clip(ids), i, id) // a new array: ids may share it with a rolled-back version
-}
-
-// removeSorted returns ids without id, in a new array when it changes.
-func removeSorted(ids []string, id string) []string {
-	i, found := slices.BinarySearch(ids, id)
-	if !found {
-		return ids
-	}
-	return slices.Delete(slices.Clone(ids), i, i+1)
 }
 
 func uintString(n uint64) string {

@@ -184,21 +184,23 @@ func foldPlan(tx projections.Tx, t string, ev projections.Event, revisions bool,
 	}
 	d.content(student, p.Term)
 	var open bool
-	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Plans, open = addSorted(s.Plans, planID), len(s.Open) > 0 }); err != nil {
+	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Plans, open = addSorted(s.Plans, planID), s.talkOpen(p.Term) }); err != nil {
 		return err
 	}
 	return keepRevision(tx, t, ev.Stream, revisions && open && before.PlanID != "", before.Revision, before)
 }
 
 // keepRevision keeps the content a stream had at revision rev, now
-// superseded, when keep is set. A talk's record pins the plan and entries at
-// the versions its hold read from the log; the record is made when the
-// held event is folded, from the facts when they still stand at those
-// versions. They stand there unless the stream moved on between the read
-// and the held event's append, and the talk was scheduled before that read,
-// so a superseded revision is only ever asked for when it was superseded
-// while the student had a talk open. Kept for every revision, the copies
-// were a tenth of a rebuild's work.
+// superseded, when keep is set. A talk's record pins its term's plan and
+// entries at the versions its hold read from the log (every event of those
+// streams is folded here, so each version is a revision the facts had),
+// and is made when the held event is folded: from the facts, when they
+// still stand at those versions. They stand there unless an edit landed
+// between the hold's read and the held event's append, and the talk was
+// scheduled before that read, so a superseded revision is only ever asked
+// for when it was superseded while the student had a talk of its term
+// open. Kept for every revision, the copies were a tenth of a rebuild's
+// work.
 func keepRevision[T any](tx projections.Tx, t, stream string, keep bool, rev uint64, content T) error {
 	if !keep {
 		return nil
@@ -328,7 +330,7 @@ func foldEntry(tx projections.Tx, t string, ev projections.Event, revisions bool
 	}
 	d.content(student, r.Term)
 	var open bool
-	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Rounds, open = addSorted(s.Rounds, roundID), len(s.Open) > 0 }); err != nil {
+	if err := indexStudent(tx, t, student, func(s *studentFacts) { s.Rounds, open = addSorted(s.Rounds, roundID), s.talkOpen(r.Term) }); err != nil {
 		return err
 	}
 	return keepRevision(tx, t, ev.Stream, revisions && open && had, before.Revision, before)

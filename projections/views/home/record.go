@@ -1,6 +1,7 @@
 package home
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/iup-platform/iup/domain"
@@ -62,12 +63,13 @@ func conferenceRecords(tx projections.Tx, t string, d *dirty) error {
 }
 
 // atRevision reads the content of stream as it stood at version v: the
-// fact at key when it has not moved past v, else the latest revision kept
-// at or before v (see keepRevision).
+// facts at key when they have not moved past v, else the revision kept
+// (see keepRevision). A version that is neither is an error: rendered
+// from anything else, a record would show what the talk never saw.
 func atRevision[T any](tx projections.Tx, t, stream, key string, v domain.Version, revision func(T) uint64) (T, bool, error) {
 	var zero T
 	if v < 0 {
-		return zero, false, nil
+		return zero, false, nil // nothing written when the hold read it
 	}
 	if key != "" {
 		c, ok, err := load[T](tx, key)
@@ -75,13 +77,11 @@ func atRevision[T any](tx projections.Tx, t, stream, key string, v domain.Versio
 			return c, ok, err
 		}
 	}
-	for r := int64(v); r >= 0; r-- {
-		c, ok, err := load[T](tx, revKey(t, stream, uint64(r)))
-		if ok || err != nil {
-			return c, ok, err
-		}
+	c, ok, err := load[T](tx, revKey(t, stream, uint64(v)))
+	if err != nil || ok {
+		return c, ok, err
 	}
-	return zero, false, nil
+	return zero, false, fmt.Errorf("home: a talk pinned %s at version %d, which was neither kept nor still stands", stream, v)
 }
 
 func renderRecord(tx projections.Tx, t, confID string) error {

@@ -54,8 +54,13 @@ func TestARecordShowsWhatTheHoldRead(t *testing.T) {
 		Add(r3Entry, at("2027-02-28T09:00:00Z"), teacher,
 			assessment.EntryAmended{RoundID: "r3", StudentID: "s1", Term: ht, Field: assessment.FieldComment, Comment: "Rättad text", Reason: "Stavfel"}).
 		Add(k5Stream, at("2027-03-01T08:00:00Z"), mentor,
-			conference.Scheduled{ConferenceID: "k5", StudentID: "s1", Term: ht, At: at("2027-03-01T10:00:00Z"), Place: "Rum 5",
+			conference.Scheduled{ConferenceID: "k5", StudentID: "s1", Term: ht, At: at("2027-03-01T09:00:00Z"), Place: "Rum 5",
+				Participants: []conference.Participant{{PersonID: "gA", Role: conference.RoleGuardian}, {PersonID: "m1", Role: conference.RoleMentor}}},
+			conference.Rescheduled{ConferenceID: "k5", StudentID: "s1", At: at("2027-03-01T10:00:00Z"), Place: "Rum 6",
 				Participants: []conference.Participant{{PersonID: "gA", Role: conference.RoleGuardian}, {PersonID: "m1", Role: conference.RoleMentor}}}).
+		// The VT plan: no talk of its term is open, so nothing is kept.
+		Add(vtStream, at("2027-03-01T09:30:00Z"), mentor,
+			plan.FieldSet{PlanID: plan.ID("s1", vt), StudentID: "s1", Key: "school", Text: "VT, ändrad"}).
 		// The edits the hold did not see.
 		Add(htStream, at("2027-03-01T10:00:00Z"), mentor,
 			plan.FieldSet{PlanID: plan.ID("s1", ht), StudentID: "s1", Key: "school", Text: "Efter läsningen"}).
@@ -89,7 +94,7 @@ func TestARecordShowsWhatTheHoldRead(t *testing.T) {
 			t.Errorf("an entry pinned at its last revision is read from its facts: %+v", r.Entries[1])
 		}
 	})
-	t.Run("superseded revisions are kept only while a talk is open", func(t *testing.T) {
+	t.Run("superseded revisions are kept only while a talk of their term is open", func(t *testing.T) {
 		got := revisionKeys(view)
 		// history's own edits while k2 was open: none.
 		want := []string{revKey(tn, htStream, uint64(planRev)), revKey(tn, r1Entry, uint64(entryRev))}
@@ -98,4 +103,28 @@ func TestARecordShowsWhatTheHoldRead(t *testing.T) {
 			t.Fatalf("kept revisions\n got %v\nwant %v", got, want)
 		}
 	})
+}
+
+// A plan created after the hold read the log (none then: NoStream) is not in
+// the record, though its facts stand at revision 0.
+func TestARecordOfATalkHeldWithNoPlanStaysWithout(t *testing.T) {
+	k6Stream := conference.Stream(tn, "k6")
+	log := history(false).
+		Add(k6Stream, at("2027-08-20T08:00:00Z"), mentor,
+			conference.Scheduled{ConferenceID: "k6", StudentID: "s1", Term: next, At: at("2027-08-20T10:00:00Z"), Place: "Rum 5",
+				Participants: []conference.Participant{{PersonID: "gA", Role: conference.RoleGuardian}, {PersonID: "m1", Role: conference.RoleMentor}}}).
+		Add(plan.Stream(tn, "s1", next), at("2027-08-20T10:00:00Z"), mentor,
+			plan.Created{PlanID: plan.ID("s1", next), StudentID: "s1", Term: next, TemplateID: "iup", TemplateVersion: 1, Title: "IUP HT 2027"}).
+		Add(k6Stream, at("2027-08-20T10:00:01Z"), mentor,
+			conference.Held{ConferenceID: "k6", StudentID: "s1", Term: next, HeldAt: at("2027-08-20T10:00:00Z"), Attendees: []string{"gA", "m1"},
+				PlanStream: plan.Stream(tn, "s1", next), PlanVersion: domain.NoStream})
+	view := projectiontest.View(t, ConferenceRecord, log.Events())
+	var r Record
+	projectiontest.Doc(t, view, ConferenceRecordKey(tn, "k6"), &r)
+	if r.Plan != nil {
+		t.Fatalf("the record holds a plan the hold never read: %+v", r.Plan)
+	}
+	if keys := revisionKeys(view); len(keys) != 0 {
+		t.Fatalf("a plan's creation superseded nothing, yet kept %v", keys)
+	}
 }

@@ -165,6 +165,8 @@ func (g *gen) round(course, teacher string, term domain.TermRef, students []stri
 		if term.Kind == domain.HT && g.rnd.IntN(50) == 0 { // an HT omdöme amended in February
 			g.add(stream, g.meta(teacher, domain.RoleTeacher), assessment.EntryAmended{RoundID: rid, StudentID: sid, Term: term, Field: "level",
 				Level: "2", Reason: "Rättelse efter omprov"})
+			// The talk comes later, and a hold pins the versions it reads.
+			entries[sid][len(entries[sid])-1].Version = 2
 		}
 	}
 	g.add(assessment.RoundStream(t, rid), g.meta(teacher, domain.RoleTeacher), assessment.RoundPublished{RoundID: rid})
