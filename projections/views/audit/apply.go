@@ -174,8 +174,7 @@ func appendEntry(tx projections.Tx, t, kind, id string, e Entry) (index int, err
 	var full []Entry
 	var broken error
 	err = projections.UpdateJSON(tx, head, func(h *Head) {
-		if len(h.Tail) != h.Count%PageSize {
-			broken = fmt.Errorf("audit: %s has %d entries in its tail, want %d", head, len(h.Tail), h.Count%PageSize)
+		if broken = h.check(head); broken != nil {
 			return
 		}
 		if n := len(h.Tail); n == cap(h.Tail) {

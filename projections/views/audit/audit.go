@@ -13,6 +13,7 @@
 package audit
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,6 +93,15 @@ type Head struct {
 
 // full is the number of full pages stored apart from the head.
 func (h Head) full() int { return h.Count / PageSize }
+
+// check reports a head, stored at key, whose tail is out of step with its
+// count.
+func (h Head) check(key string) error {
+	if want := h.Count % PageSize; len(h.Tail) != want {
+		return fmt.Errorf("audit: %s has %d entries in its tail, want %d", key, len(h.Tail), want)
+	}
+	return nil
+}
 
 // PageDoc is one full stored page of a trail, oldest entry first.
 type PageDoc struct {

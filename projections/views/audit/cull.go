@@ -92,8 +92,8 @@ func openTrail(tx projections.Tx, key string) (*trail, error) {
 		return nil, err
 	}
 	t.head.Tail = slices.Clone(t.head.Tail)
-	if want := t.head.Count % PageSize; len(t.head.Tail) != want {
-		return nil, fmt.Errorf("audit: %s has %d entries in its tail, want %d", key, len(t.head.Tail), want)
+	if err := t.head.check(key); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -43,9 +43,9 @@ func Page(read func(keys ...string) ([][]byte, error), tenant, kind, id string, 
 		return nil, "", err
 	}
 	tail := h.full() * PageSize // index of the tail's first entry
-	if len(h.Tail) != h.Count-tail {
+	if err := h.check(key); err != nil {
 		if len(h.Tail) != 0 {
-			return nil, "", fmt.Errorf("audit: %s has %d entries in its tail, want %d", key, len(h.Tail), h.Count-tail)
+			return nil, "", err
 		}
 		// A head of the view's version 2, served while version 3 is
 		// built: its newest entries are on a page of their own.

@@ -26,8 +26,8 @@ func confFactKey(t, confID string) string       { return "facts/" + t + "/confer
 func studentFactKey(t, studentID string) string { return "facts/" + t + "/student/" + studentID }
 
 // revKey is the content of a plan or entry stream at one revision that a
-// later one superseded while the student had a talk open, kept for the
-// conference record only (see keepsRevisions).
+// later one superseded while the student had a talk of its term open, kept
+// for the conference record only (see keepRevision).
 func revKey(t, stream string, rev uint64) string {
 	return "facts/" + t + "/rev/" + stream + "/" + uintString(rev)
 }
@@ -55,9 +55,14 @@ func (s studentFacts) talkOpen(term domain.TermRef) bool {
 	return slices.ContainsFunc(s.Open, func(o openTalk) bool { return o.Term == term })
 }
 
+// findTalk returns where the talk id is, or would be, in open.
+func findTalk(open []openTalk, id string) (int, bool) {
+	return slices.BinarySearchFunc(open, id, func(o openTalk, id string) int { return strings.Compare(o.ConferenceID, id) })
+}
+
 // opened returns open with the talk id of term, in a new array.
 func opened(open []openTalk, id string, term domain.TermRef) []openTalk {
-	i, found := slices.BinarySearchFunc(open, id, func(o openTalk, id string) int { return strings.Compare(o.ConferenceID, id) })
+	i, found := findTalk(open, id)
 	if found {
 		return open
 	}
@@ -66,7 +71,7 @@ func opened(open []openTalk, id string, term domain.TermRef) []openTalk {
 
 // closed returns open without the talk id, in a new array when it changes.
 func closed(open []openTalk, id string) []openTalk {
-	i, found := slices.BinarySearchFunc(open, id, func(o openTalk, id string) int { return strings.Compare(o.ConferenceID, id) })
+	i, found := findTalk(open, id)
 	if !found {
 		return open
 	}
